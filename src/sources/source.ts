@@ -1,0 +1,36 @@
+/**
+ * A source delivers raw messages in batches. Each batch comes from one input partition (a file is
+ * one partition; a Kafka topic has several), because the event-clock watermark is kept per
+ * partition (SPEC §3).
+ */
+
+/** Where a message came from, for dead letters. */
+export type Position =
+  | { readonly kind: 'line'; readonly line: number }
+  | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: string }
+  | { readonly kind: 'synthetic'; readonly index: number };
+
+export interface SourceBatch {
+  /** Index of the input partition, 0-based and dense; the watermark is kept per partition. */
+  readonly partition: number;
+  /** Raw message values, one event each (not yet parsed or validated). */
+  readonly messages: readonly Buffer[];
+  /** Position of messages[index]; called only for rejected messages, so it may allocate. */
+  position(index: number): Position;
+}
+
+export interface Source {
+  /** Human-readable description for logs, e.g. `file:events.ndjson`. */
+  readonly description: string;
+  /** Number of input partitions known so far (1 for files and synthetic). */
+  partitionCount(): number;
+  /** True when the source ends by itself (file, synthetic with --events, Kafka with --stop-at-end). */
+  isBounded(): boolean;
+  /**
+   * Batches in input order. The consumer awaits its own processing before pulling the next batch,
+   * which is how backpressure reaches the source. Ends when the source is exhausted or stopped.
+   */
+  batches(): AsyncIterable<SourceBatch>;
+  /** Stop consuming: the iterator ends after at most the batch in flight. Idempotent. */
+  stop(): void;
+}
