@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { WindowRows } from '../windows/window';
+import type { Sink } from './sink';
+import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf } from './schema';
+
+const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
+
+interface TableLayout {
+  readonly primaryKey: string;
+  readonly withoutRowid: boolean;
+  readonly indexes: Readonly<Record<string, string>>;
+}
+
+/**
+ * Every primary key leads with window_end, so a replay's delete is one key range and a new window's
+ * inserts land at the end of the tree. The recommender's reads (SPEC §6) are secondary-index ranges;
+ * the top-N one is already in rank order, so it stops after N rows without sorting.
+ */
+const LAYOUT: Record<TableName, TableLayout> = {
+  client_page_visits: {
+    primaryKey: 'window_end, client_id, topic, page',
+    withoutRowid: true,
+    indexes: { client_page_visits_by_client: 'client_id, topic, window_end, page' },
+  },
+  page_unique_visitors: {
+    primaryKey: 'window_end, topic, page',
+    withoutRowid: true,
+    indexes: { page_unique_visitors_top: 'topic, window_end, visitors DESC, page' },
+  },
+  // A single INTEGER primary key is the rowid itself, so no extra b-tree.
+  windows: { primaryKey: 'window_end', withoutRowid: false, indexes: {} },
+};
+
+function createTableSql(table: TableName): string {
+  const columns = Object.entries(TABLES[table]).map(
+    ([name, kind]) => `${name} ${SQLITE_TYPE[kind]} NOT NULL`,
+  );
+  const { primaryKey, withoutRowid, indexes } = LAYOUT[table];
+  const createTable = `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')}, PRIMARY KEY (${primaryKey}))${
+    withoutRowid ? ' WITHOUT ROWID' : ''
+  };`;
+  const createIndexes = Object.entries(indexes).map(
+    ([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${on});`,
+  );
+  return [createTable, ...createIndexes].join('\n');
+}
+
+function insertSql(table: TableName): string {
+  const columns = columnsOf(table);
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
+function openDatabase(path: string): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // FULL: the writer reports a window durable and Kafka offsets get committed on that word, so a
+  // power loss must not take the last commit back. One fsync per call is cheap at window rates.
+  db.pragma('synchronous = FULL');
+  db.exec(TABLE_NAMES.map(createTableSql).join('\n'));
+  return db;
+}
+
+/** A window whose parallel column arrays disagree in length is an upstream bug: refuse it whole. */
+function columnsAlign(window: WindowRows): boolean {
+  const visits = window.clientPageVisits;
+  const visitors = window.pageUniqueVisitors;
+  const rows = visits.clientIds.length;
+  return (
+    visits.topics.length === rows &&
+    visits.pages.length === rows &&
+    visits.visits.length === rows &&
+    visitors.pages.length === visitors.topics.length &&
+    visitors.visitors.length === visitors.topics.length
+  );
+}
+
+function prepareWriteWindows(db: Database.Database): (windows: readonly WindowRows[]) => void {
+  const deletes = TABLE_NAMES.map((table) => db.prepare(`DELETE FROM ${table} WHERE window_end = ?`));
+  const insertWindow = db.prepare(insertSql('windows'));
+  const insertVisits = db.prepare(insertSql('client_page_visits'));
+  const insertVisitors = db.prepare(insertSql('page_unique_visitors'));
+
+  const writeWindow = (window: WindowRows): void => {
+    if (!columnsAlign(window)) {
+      throw new Error(`window ending ${window.windowEnd}: its column arrays differ in length`);
+    }
+    const { windowStart, windowEnd, windowTs } = window;
+    // Delete first so a replay leaves exactly the latest rows (SPEC §4).
+    for (const remove of deletes) remove.run(windowEnd);
+    insertWindow.run(windowStart, windowEnd, windowTs, window.events);
+    const visits = window.clientPageVisits;
+    for (let i = 0; i < visits.clientIds.length; i++) {
+      insertVisits.run(windowStart, windowEnd, windowTs, visits.clientIds[i], visits.topics[i], visits.pages[i], visits.visits[i]);
+    }
+    const visitors = window.pageUniqueVisitors;
+    for (let i = 0; i < visitors.topics.length; i++) {
+      insertVisitors.run(windowStart, windowEnd, windowTs, visitors.topics[i], visitors.pages[i], visitors.visitors[i]);
+    }
+  };
+  return db.transaction((windows: readonly WindowRows[]) => {
+    for (const window of windows) writeWindow(window);
+  });
+}
+
+/** The embedded sink (`--sink sqlite:PATH`). Synchronous under the hood: it runs in the writer thread. */
+export function createSqliteSink(path: string): Sink {
+  let db: Database.Database | undefined;
+  let writeWindows: ((windows: readonly WindowRows[]) => void) | undefined;
+  return {
+    async open() {
+      db = openDatabase(path);
+      writeWindows = prepareWriteWindows(db);
+    },
+    async writeWindows(windows) {
+      if (writeWindows === undefined) throw new Error(`sqlite sink ${path} is not open`);
+      writeWindows(windows);
+    },
+    async close() {
+      db?.close();
+      db = undefined;
+      writeWindows = undefined;
+    },
+  };
+}
