@@ -1,0 +1,17 @@
+import type { ShardBatch } from '../sharding/shard-batch';
+import type { WindowSpec } from '../windows/spec';
+
+/** What the pool's workers are started with. */
+export interface AggregationWorkerData {
+  readonly spec: WindowSpec;
+}
+
+/**
+ * One unit of work for the worker owning `shard`: fold in a batch, then, if `closeThrough` is set,
+ * produce every window ending at or before it. A shard's tasks run one at a time, in order.
+ */
+export interface ShardTask {
+  readonly shard: number;
+  readonly batch: ShardBatch | null;
+  readonly closeThrough: number | null;
+}

@@ -1,0 +1,144 @@
+import Piscina from 'piscina';
+import { join } from 'node:path';
+import { pinnedBalancer, type ShardRoute } from './pinned-balancer';
+import { ShardBatchBuilder, transferablesOf } from './shard-batch';
+import type { AggregationWorkerData, ShardTask } from '../aggregation/task';
+import type { WindowSpec } from '../windows/spec';
+
+export interface DispatcherOptions {
+  readonly threads: number;
+  readonly spec: WindowSpec;
+  /** Wall clock: events carry their own timestamp beside the arrival time. */
+  readonly keepsEventTimes: boolean;
+  /** Events per task before a shard's batch is sent early. */
+  readonly batchCapacity: number;
+  /** Called, in `seq` order, with every shard's encoded partials of one close. */
+  readonly onClosed: (seq: number, parts: Uint8Array[]) => void;
+  /** Called once with the first failure of a task or worker. */
+  readonly onFailure: (error: Error) => void;
+}
+
+interface CloseInProgress {
+  readonly parts: Uint8Array[];
+  remaining: number;
+}
+
+/**
+ * Routes events to shards and shards to pinned workers. Each shard has one chain of tasks, so its
+ * tasks reach its worker one at a time and in order — a close always follows the events sent before it.
+ */
+export class ShardDispatcher {
+  private readonly pool: Piscina;
+  private readonly builders: ShardBatchBuilder[] = [];
+  private readonly chains: Promise<void>[] = [];
+  private readonly queued: number[] = [];
+  private readonly closes = new Map<number, CloseInProgress>();
+  private nextCloseSeq = 0;
+  private failed = false;
+  private destroying = false;
+
+  constructor(private readonly options: DispatcherOptions) {
+    const workerData: AggregationWorkerData = { spec: options.spec };
+    this.pool = new Piscina({
+      filename: join(__dirname, '..', 'aggregation', 'worker.js'),
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      // A recycled worker would lose its shards' open windows.
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+      loadBalancer: pinnedBalancer(options.threads),
+      workerData,
+    });
+    this.pool.on('error', (error: Error) => this.fail(error));
+    this.pool.on('workerDestroy', () => {
+      if (!this.destroying) this.fail(new Error('an aggregation worker thread died; its shard state is lost'));
+    });
+    for (let shard = 0; shard < options.threads; shard++) {
+      this.builders.push(new ShardBatchBuilder(options.batchCapacity, options.keepsEventTimes));
+      this.chains.push(Promise.resolve());
+      this.queued.push(0);
+    }
+  }
+
+  get shards(): number {
+    return this.builders.length;
+  }
+
+  /** Adds one event to its shard's batch, sending the batch when it is full. */
+  add(shard: number, clientId: string, topic: string, page: string, time: number, eventTime: number): void {
+    const builder = this.builders[shard];
+    builder.append(clientId, topic, page, time, eventTime);
+    if (builder.isFull()) this.enqueue(shard, null);
+  }
+
+  /** Sends every shard's pending events. */
+  sendAll(): void {
+    for (let shard = 0; shard < this.shards; shard++) {
+      if (!this.builders[shard].isEmpty()) this.enqueue(shard, null);
+    }
+  }
+
+  /** Sends every shard's pending events, then closes the windows ending at or before `through`. */
+  closeThrough(through: number): number {
+    const seq = this.nextCloseSeq++;
+    this.closes.set(seq, { parts: new Array(this.shards), remaining: this.shards });
+    for (let shard = 0; shard < this.shards; shard++) this.enqueue(shard, { seq, through });
+    return seq;
+  }
+
+  /** Waits while any shard has more than `limit` tasks queued: backpressure for the source. */
+  async waitForCapacity(limit: number): Promise<void> {
+    for (let shard = 0; shard < this.shards; shard++) {
+      while (this.queued[shard] > limit && !this.failed) await this.chains[shard];
+    }
+  }
+
+  /** Waits until every task sent so far is done. */
+  async drain(): Promise<void> {
+    await Promise.all(this.chains);
+  }
+
+  async destroy(): Promise<void> {
+    this.destroying = true;
+    await this.pool.destroy();
+  }
+
+  private enqueue(shard: number, close: { seq: number; through: number } | null): void {
+    const builder = this.builders[shard];
+    const batch = builder.isEmpty() ? null : builder.take();
+    const task: ShardTask & { [key: symbol]: ShardRoute } = {
+      shard,
+      batch,
+      closeThrough: close === null ? null : close.through,
+      [Piscina.queueOptionsSymbol]: { shard },
+    };
+    const transferList = batch === null ? [] : transferablesOf(batch);
+    this.queued[shard]++;
+    this.chains[shard] = this.chains[shard]
+      .then(() => (this.failed ? null : this.pool.run(task, { transferList })))
+      .then(
+        (result: Uint8Array | null) => {
+          this.queued[shard]--;
+          if (close !== null && result !== null) this.onPart(close.seq, shard, result);
+        },
+        (error: Error) => {
+          this.queued[shard]--;
+          this.fail(error);
+        },
+      );
+  }
+
+  private onPart(seq: number, shard: number, part: Uint8Array): void {
+    const close = this.closes.get(seq)!;
+    close.parts[shard] = part;
+    if (--close.remaining > 0) return;
+    this.closes.delete(seq);
+    this.options.onClosed(seq, close.parts);
+  }
+
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.options.onFailure(error);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * One shard's events for one task, as columns in typed arrays so they cross to the worker by transfer
+ * rather than structured clone (SPEC §1). Strings travel as UTF-8 bytes back to back.
+ */
+export interface ShardBatch {
+  readonly count: number;
+  /** UTF-8 of client_id, topic and page of every event, back to back. */
+  readonly bytes: Uint8Array;
+  /** Three end offsets into `bytes` per event: client_id, topic, page. */
+  readonly ends: Uint32Array;
+  /** Time used for window assignment: arrival (wall clock) or event timestamp (event clock). */
+  readonly times: Float64Array;
+  /** Event timestamps, when they differ from `times` (wall clock); they give window_ts. */
+  readonly eventTimes: Float64Array | null;
+}
+
+export function transferablesOf(batch: ShardBatch): ArrayBuffer[] {
+  const buffers = [batch.bytes.buffer, batch.ends.buffer, batch.times.buffer];
+  if (batch.eventTimes !== null) buffers.push(batch.eventTimes.buffer);
+  return buffers as ArrayBuffer[];
+}
+
+export class ShardBatchBuilder {
+  private bytes: Buffer;
+  private ends: Uint32Array;
+  private times: Float64Array;
+  private eventTimes: Float64Array | null;
+  private byteLength = 0;
+  private count = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly keepsEventTimes: boolean,
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(capacity * 64);
+    this.ends = new Uint32Array(capacity * 3);
+    this.times = new Float64Array(capacity);
+    this.eventTimes = keepsEventTimes ? new Float64Array(capacity) : null;
+  }
+
+  isEmpty(): boolean {
+    return this.count === 0;
+  }
+
+  isFull(): boolean {
+    return this.count === this.capacity;
+  }
+
+  append(clientId: string, topic: string, page: string, time: number, eventTime: number): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    this.ensureBytes(3 * (clientId.length + topic.length + page.length));
+    const i = this.count++;
+    this.ends[3 * i] = this.byteLength += this.bytes.write(clientId, this.byteLength, 'utf8');
+    this.ends[3 * i + 1] = this.byteLength += this.bytes.write(topic, this.byteLength, 'utf8');
+    this.ends[3 * i + 2] = this.byteLength += this.bytes.write(page, this.byteLength, 'utf8');
+    this.times[i] = time;
+    if (this.eventTimes !== null) this.eventTimes[i] = eventTime;
+  }
+
+  /** Hands the columns over (they are transferred away) and starts empty ones. */
+  take(): ShardBatch {
+    const batch: ShardBatch = {
+      count: this.count,
+      bytes: this.bytes,
+      ends: this.ends,
+      times: this.times,
+      eventTimes: this.eventTimes,
+    };
+    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length);
+    this.ends = new Uint32Array(this.capacity * 3);
+    this.times = new Float64Array(this.capacity);
+    this.eventTimes = this.keepsEventTimes ? new Float64Array(this.capacity) : null;
+    this.byteLength = 0;
+    this.count = 0;
+    return batch;
+  }
+
+  private ensureBytes(extra: number): void {
+    if (this.byteLength + extra <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.byteLength + extra));
+    this.bytes.copy(grown, 0, 0, this.byteLength);
+    this.bytes = grown;
+  }
+}

@@ -1,0 +1,16 @@
+import type { Sink } from './sink';
+import type { SinkConfig } from './config';
+
+/** Opens the configured sink's module lazily, so a run loads only the driver it uses. */
+export function createSink(config: SinkConfig): Sink {
+  switch (config.kind) {
+    case 'none':
+      return (require('./none') as typeof import('./none')).createNoneSink();
+    case 'jsonl':
+      return (require('./jsonl') as typeof import('./jsonl')).createJsonlSink(config.path);
+    case 'sqlite':
+      return (require('./sqlite') as typeof import('./sqlite')).createSqliteSink(config.path);
+    case 'cassandra':
+      throw new Error('the Cassandra sink is not available yet');
+  }
+}

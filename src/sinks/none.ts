@@ -1,0 +1,10 @@
+import type { Sink } from './sink';
+
+/** Computes and discards (SPEC §4 `--sink none`, for benchmarks). */
+export function createNoneSink(): Sink {
+  return {
+    open: async () => {},
+    writeWindows: async () => {},
+    close: async () => {},
+  };
+}

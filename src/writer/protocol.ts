@@ -1,0 +1,26 @@
+import type { SinkConfig } from '../sinks/config';
+
+/** Messages between the main thread and the writer thread. */
+export interface WriterData {
+  readonly sink: SinkConfig;
+}
+
+export type ToWriter =
+  /** Every shard's encoded partials for one close of windows, in order of `seq`. */
+  | { readonly type: 'windows'; readonly seq: number; readonly parts: readonly Uint8Array[] }
+  | { readonly type: 'close' };
+
+export type FromWriter =
+  | { readonly type: 'ready' }
+  | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport }
+  | { readonly type: 'closed' }
+  | { readonly type: 'failed'; readonly message: string };
+
+export interface DurableReport {
+  readonly windows: number;
+  readonly rows: number;
+  readonly events: number;
+  readonly lastWindowEnd: number | null;
+  /** Time spent merging and writing, in ms. */
+  readonly writeMs: number;
+}

@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { createSink } from '../sinks/create-sink';
+import { decodePartials } from '../windows/partial';
+import { mergePartials } from './merge';
+import type { DurableReport, FromWriter, ToWriter, WriterData } from './protocol';
+import type { WindowRows } from '../windows/window';
+
+// The writer thread: merges shards' partials into windows and writes them, one close at a time, in
+// order, acknowledging each once the sink says it is durable.
+const port = parentPort!;
+const sink = createSink((workerData as WriterData).sink);
+let queue: Promise<void> = Promise.resolve();
+// After a failed write nothing later is written: a later window durable past a hole would be a lie.
+let failed = false;
+
+function send(message: FromWriter): void {
+  port.postMessage(message);
+}
+
+function fail(error: unknown): void {
+  failed = true;
+  send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+}
+
+async function write(seq: number, parts: readonly Uint8Array[]): Promise<void> {
+  if (failed) return;
+  const started = performance.now();
+  const windows = mergePartials(parts.map(decodePartials));
+  if (windows.length > 0) await sink.writeWindows(windows);
+  send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started) });
+}
+
+function reportOf(windows: readonly WindowRows[], writeMs: number): DurableReport {
+  let rows = 0;
+  let events = 0;
+  for (const window of windows) {
+    rows += window.clientPageVisits.clientIds.length + window.pageUniqueVisitors.topics.length + 1;
+    events += window.events;
+  }
+  const lastWindowEnd = windows.length > 0 ? windows[windows.length - 1].windowEnd : null;
+  return { windows: windows.length, rows, events, lastWindowEnd, writeMs };
+}
+
+port.on('message', (message: ToWriter) => {
+  if (message.type === 'windows') queue = queue.then(() => write(message.seq, message.parts)).catch(fail);
+  else queue = queue.then(() => sink.close()).then(() => send({ type: 'closed' }), fail);
+});
+
+sink.open().then(() => send({ type: 'ready' }), fail);

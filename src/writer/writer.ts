@@ -1,0 +1,91 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { DurableReport, FromWriter, ToWriter, WriterData } from './protocol';
+import type { SinkConfig } from '../sinks/config';
+
+/**
+ * The main thread's handle on the writer thread. `write` resolves when the windows are durable; the
+ * first failure rejects every pending and later write, and the pipeline stops.
+ */
+export class Writer {
+  private readonly pending = new Map<number, { resolve(report: DurableReport): void; reject(error: Error): void }>();
+  private failure: Error | null = null;
+  private closing: { resolve(): void; reject(error: Error): void } | null = null;
+
+  private constructor(private readonly thread: Worker) {
+    thread.on('message', (message: FromWriter) => this.onMessage(message));
+    thread.on('error', (error) => this.onFailure(error));
+    thread.on('exit', (code) => {
+      if (this.closing === null || code !== 0) this.onFailure(new Error(`writer thread exited with code ${code}`));
+    });
+  }
+
+  /** Starts the thread and waits until its sink is open. */
+  static start(sink: SinkConfig): Promise<Writer> {
+    const data: WriterData = { sink };
+    const thread = new Worker(join(__dirname, 'writer-thread.js'), { workerData: data });
+    return new Promise((resolve, reject) => {
+      const onReady = (message: FromWriter) => {
+        if (message.type === 'ready') resolve(new Writer(thread));
+        else if (message.type === 'failed') reject(new Error(message.message));
+        else return;
+        thread.off('message', onReady);
+        thread.off('error', reject);
+      };
+      thread.on('message', onReady);
+      thread.on('error', reject);
+    });
+  }
+
+  write(seq: number, parts: Uint8Array[]): Promise<DurableReport> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.post({ type: 'windows', seq, parts }, parts.map((part) => part.buffer as ArrayBuffer));
+    });
+  }
+
+  /** Waits for every write, closes the sink and ends the thread. */
+  close(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.closing = { resolve, reject };
+      if (this.failure !== null) reject(this.failure);
+      else this.post({ type: 'close' }, []);
+    }).finally(() => this.thread.terminate());
+  }
+
+  /** Ends the thread at once (after a failure elsewhere). */
+  async abort(): Promise<void> {
+    this.closing = { resolve() {}, reject() {} };
+    await this.thread.terminate();
+  }
+
+  private post(message: ToWriter, transfer: ArrayBuffer[]): void {
+    this.thread.postMessage(message, transfer);
+  }
+
+  private onMessage(message: FromWriter): void {
+    switch (message.type) {
+      case 'durable':
+        this.pending.get(message.seq)?.resolve(message.report);
+        this.pending.delete(message.seq);
+        return;
+      case 'closed':
+        this.closing?.resolve();
+        return;
+      case 'failed':
+        this.onFailure(new Error(`sink write failed: ${message.message}`));
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  private onFailure(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+    this.closing?.reject(error);
+  }
+}

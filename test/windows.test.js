@@ -1,0 +1,122 @@
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { createWindowSpec, windowSpecProblem, firstWindowEnd, lastWindowEnd, closedThrough } = require('../dist/windows/spec');
+const { Watermark } = require('../dist/windows/watermark');
+const { ShardWindows } = require('../dist/aggregation/shard-windows');
+const { ShardBatchBuilder } = require('../dist/sharding/shard-batch');
+
+const spec = createWindowSpec(1000, 120_000, 60_000);
+
+function batchOf(events, keepsEventTimes = false) {
+  const builder = new ShardBatchBuilder(events.length, keepsEventTimes);
+  for (const [client, topic, page, time, eventTime] of events) builder.append(client, topic, page, time, eventTime ?? time);
+  return builder.take();
+}
+
+test('an event counts in every window whose half-open interval holds it', () => {
+  assert.is(firstWindowEnd(spec, 0), 60_000);
+  assert.is(lastWindowEnd(spec, 0), 120_000);
+  assert.is(firstWindowEnd(spec, 59_999), 60_000);
+  assert.is(lastWindowEnd(spec, 59_999), 120_000);
+  // 60 000 is the end of [0, 60 000): it belongs to the next windows only.
+  assert.is(firstWindowEnd(spec, 60_000), 120_000);
+  assert.is(lastWindowEnd(spec, 60_000), 180_000);
+  assert.is(firstWindowEnd(spec, -1), 0);
+});
+
+test('panes tile both window and slide', () => {
+  assert.is(createWindowSpec(1000, 3000, 2000).paneMs, 1000);
+  assert.is(createWindowSpec(500, 120_000, 60_000).paneMs, 60_000);
+});
+
+test('window and slide must be multiples of the batch, slide at most the window', () => {
+  assert.is(windowSpecProblem(5000, 120_000, 60_000), null);
+  assert.match(windowSpecProblem(7000, 120_000, 60_000), '--window');
+  assert.match(windowSpecProblem(5000, 120_000, 62_000), '--slide');
+  assert.match(windowSpecProblem(5000, 60_000, 120_000), 'may not exceed');
+  assert.match(windowSpecProblem(0, 60_000, 60_000), '--batch');
+});
+
+test('closedThrough is the last window end the watermark has reached', () => {
+  assert.is(closedThrough(spec, 119_999), 60_000);
+  assert.is(closedThrough(spec, 120_000), 120_000);
+});
+
+test('a shard emits each non-empty window once, with counts, visitors and the smallest timestamp', () => {
+  const windows = new ShardWindows(spec);
+  windows.add(batchOf([
+    ['a', 'T', 'p', 10_000],
+    ['a', 'T', 'p', 70_000],
+    ['b', 'T', 'p', 65_000],
+    ['a', 'T', 'q', 130_000],
+  ]));
+  const first = windows.close(60_000);
+  assert.is(first.length, 1);
+  assert.is(first[0].windowEnd, 60_000);
+  assert.is(first[0].windowStart, -60_000);
+  assert.is(first[0].events, 1);
+  const second = windows.close(180_000);
+  assert.equal(second.map((w) => w.windowEnd), [120_000, 180_000]);
+  const w120 = second[0];
+  assert.is(w120.events, 3);
+  assert.is(w120.minEventTime, 10_000);
+  assert.equal(w120.pages, ['p']);
+  assert.equal(w120.visitors, [2]);
+  const visits = Object.fromEntries(w120.clientIds.map((c, i) => [c, w120.visits[i]]));
+  assert.equal(visits, { a: 2, b: 1 });
+  const w180 = second[1];
+  assert.is(w180.events, 3);
+  assert.is(w180.minEventTime, 65_000);
+  assert.equal(windows.close(180_000), [], 'closing again emits nothing');
+});
+
+test('an empty window is not emitted, and closed panes are dropped', () => {
+  const windows = new ShardWindows(spec);
+  windows.add(batchOf([['a', 'T', 'p', 10_000], ['a', 'T', 'p', 1_000_000]]));
+  const emitted = windows.close(600_000);
+  assert.equal(emitted.map((w) => w.windowEnd), [60_000, 120_000]);
+  assert.is(windows.openPanes(), 1);
+  assert.equal(windows.close(Infinity).map((w) => w.windowEnd), [1_020_000, 1_080_000]);
+  assert.is(windows.openPanes(), 0);
+});
+
+test('an event added after some of its windows closed counts only in the open ones', () => {
+  const windows = new ShardWindows(spec);
+  windows.add(batchOf([['a', 'T', 'p', 50_000]]));
+  assert.equal(windows.close(60_000).map((w) => [w.windowEnd, w.events]), [[60_000, 1]]);
+  windows.add(batchOf([['b', 'T', 'p', 59_000]]));
+  const rest = windows.close(Infinity);
+  assert.equal(rest.map((w) => [w.windowEnd, w.events]), [[120_000, 2]]);
+});
+
+test('in wall clock, window_ts is the smallest event timestamp, not the arrival time', () => {
+  const windows = new ShardWindows(spec);
+  windows.add(batchOf([['a', 'T', 'p', 61_000, 5], ['a', 'T', 'p', 62_000, 3]], true));
+  const [w] = windows.close(120_000);
+  assert.is(w.windowEnd, 120_000);
+  assert.is(w.minEventTime, 3);
+});
+
+test('watermark: highest event time minus lateness, never decreasing', () => {
+  const watermark = new Watermark(10_000, 30_000);
+  watermark.touch(0, 0);
+  assert.is(watermark.observe(0, 100_000), 90_000);
+  assert.is(watermark.observe(0, 50_000), 90_000);
+  assert.is(watermark.observe(0, 100_500), 90_500);
+});
+
+test('watermark: the minimum over partitions, until a silent one goes idle', () => {
+  const watermark = new Watermark(0, 30_000);
+  watermark.touch(0, 0);
+  watermark.touch(1, 0);
+  assert.is(watermark.observe(0, 500_000), -Infinity, 'partition 1 has no events yet');
+  watermark.touch(1, 1000);
+  assert.is(watermark.observe(1, 200_000), 200_000);
+  assert.is(watermark.observe(1, 300_000), 300_000);
+  assert.is(watermark.refresh(20_000), 300_000);
+  watermark.touch(0, 40_000);
+  assert.is(watermark.refresh(40_000), 500_000, 'partition 1 silent for 39 s no longer holds it back');
+});
+
+test.run();
