@@ -1,0 +1,44 @@
+import type { RecommenderStore } from './store';
+
+/** The window of the recommendation plus the two emitted just before it (SPEC §6 step 3). */
+const EXCLUSION_WINDOWS = 3;
+
+export interface RecommendQuery {
+  readonly clientId: string;
+  readonly topic: string;
+  readonly n: number;
+}
+
+export interface Recommendation {
+  readonly rank: number;
+  readonly page: string;
+  readonly visitors: number;
+}
+
+export interface RecommendResult {
+  /** window_end of the window the ranking comes from; null for an unknown topic or empty store. */
+  readonly windowEnd: number | null;
+  readonly pages: Recommendation[];
+}
+
+/**
+ * SPEC §6: the top `n` pages of the topic in its latest window, minus the pages of that topic the
+ * client visited in that window or the two windows emitted just before it (by window_end, whatever
+ * their topics). Ties in visitors are ordered by the store: page ascending in code-point order
+ * (SQLite's BINARY collation on UTF-8, Cassandra's text clustering order).
+ */
+export async function recommend(store: RecommenderStore, query: RecommendQuery): Promise<RecommendResult> {
+  const { clientId, topic, n } = query;
+  const windowEnd = await store.latestWindowOfTopic(topic);
+  if (windowEnd === null) return { windowEnd, pages: [] };
+  const [top, earlier] = await Promise.all([
+    store.topPages(topic, windowEnd, n),
+    store.windowsBefore(windowEnd, EXCLUSION_WINDOWS - 1),
+  ]);
+  const visited = await store.visitedPages(clientId, topic, [windowEnd, ...earlier]);
+  // Ranks are renumbered 1..k over what remains, so the output reads as a list with no gaps.
+  const pages = top
+    .filter(({ page }) => !visited.has(page))
+    .map(({ page, visitors }, index) => ({ rank: index + 1, page, visitors }));
+  return { windowEnd, pages };
+}
