@@ -27,7 +27,8 @@ function makeMessages(count) {
   return messages;
 }
 
-async function run({ time = 2000 } = {}) {
+/** Best of several short rounds per task: the machine may be shared, and interference only slows. */
+async function run({ rounds = 5, time = 400 } = {}) {
   const { Bench } = await import('tinybench');
   const messages = makeMessages(MESSAGES);
   const out = createParsedEvent();
@@ -35,30 +36,35 @@ async function run({ time = 2000 } = {}) {
     if (parseEvent(message, out) !== null) throw new Error(`bench message rejected: ${out.detail}`);
   }
   let sink = 0;
-  const bench = new Bench({ time, warmupTime: 500 });
-  bench.add('JSON.parse(bytes.toString())', () => {
-    for (let i = 0; i < messages.length; i++) sink += JSON.parse(messages[i].toString()).url.page.length;
-  });
-  bench.add('parseEvent', () => {
-    for (let i = 0; i < messages.length; i++) sink += parseEvent(messages[i], out) === null ? 1 : 0;
-  });
-  await bench.run();
+  const tasks = {
+    'JSON.parse(bytes.toString())': () => {
+      for (let i = 0; i < messages.length; i++) sink += JSON.parse(messages[i].toString()).url.page.length;
+    },
+    parseEvent: () => {
+      for (let i = 0; i < messages.length; i++) sink += parseEvent(messages[i], out) === null ? 1 : 0;
+    },
+  };
+  const best = new Map(Object.keys(tasks).map((name) => [name, 0]));
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time, warmupTime: 200 });
+    for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    for (const task of bench.tasks) {
+      best.set(task.name, Math.max(best.get(task.name), task.result.throughput.mean * MESSAGES));
+    }
+  }
   if (sink === 0) throw new Error('nothing was parsed');
-  const results = bench.tasks.map((task) => ({
-    name: task.name,
-    eventsPerSecond: Math.round(task.result.throughput.mean * MESSAGES),
-    rme: task.result.latency.rme,
-  }));
+  const results = [...best].map(([name, eventsPerSecond]) => ({ name, eventsPerSecond: Math.round(eventsPerSecond) }));
   const [jsonParse, parse] = results;
-  return { messages: MESSAGES, results, ratio: parse.eventsPerSecond / jsonParse.eventsPerSecond };
+  return { messages: MESSAGES, rounds, results, ratio: parse.eventsPerSecond / jsonParse.eventsPerSecond };
 }
 
 module.exports = { run };
 
 if (require.main === module) {
   run().then(({ results, ratio }) => {
-    for (const { name, eventsPerSecond, rme } of results) {
-      console.log(`${name.padEnd(30)} ${eventsPerSecond.toLocaleString('en').padStart(12)} events/s  ±${rme.toFixed(1)}%`);
+    for (const { name, eventsPerSecond } of results) {
+      console.log(`${name.padEnd(30)} ${eventsPerSecond.toLocaleString('en').padStart(12)} events/s (best round)`);
     }
     console.log(`parseEvent / JSON.parse: ${ratio.toFixed(3)}`);
   });

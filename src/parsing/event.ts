@@ -55,10 +55,7 @@ export function parseEvent(raw: Uint8Array, out: ParsedEvent): RejectReason | nu
   const ms = typeof timestamp === 'string' ? parseTimestamp(timestamp) : NaN;
   if (Number.isNaN(ms)) return badTimestampReason(timestamp, out);
   const url = value.url;
-  if (!isObject(url)) {
-    const reason = url === undefined ? 'missing_field' : 'wrong_type';
-    return reject(out, reason, url === undefined ? 'url is missing' : `url is ${describeType(url)}, not an object`);
-  }
+  if (!isObject(url)) return badUrlReason(url, out);
   const topic = url.topic;
   if (!isUsableText(topic, form)) return unusableTextReason(topic, 'url.topic', out);
   const page = url.page;
@@ -94,6 +91,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function textForm(text: string, size: number): TextForm {
   if (text.indexOf(BACKSLASH) !== -1) return 'escaped';
   return text.length === size ? 'ascii' : 'utf8';
+}
+
+function badUrlReason(url: unknown, out: ParsedEvent): RejectReason {
+  if (url === undefined) return reject(out, 'missing_field', 'url is missing');
+  return reject(out, 'wrong_type', `url is ${describeType(url)}, not an object`);
 }
 
 function badTimestampReason(value: unknown, out: ParsedEvent): RejectReason {
