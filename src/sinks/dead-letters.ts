@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { Position } from '../sources/source';
+import type { DeadLetterConfig } from '../cli/flags';
 
 /** Where rejected messages go (SPEC §2, §4): one JSON line each with reason, position and the raw message. */
 export interface DeadLetters {
@@ -9,9 +10,15 @@ export interface DeadLetters {
   close(): Promise<void>;
 }
 
+export function createDeadLetters(config: DeadLetterConfig): DeadLetters {
+  if (config.kind === 'file') return createDeadLetterFile(config.path);
+  const { createKafkaDeadLetters } = require('./dead-letters-kafka') as typeof import('./dead-letters-kafka');
+  return createKafkaDeadLetters(config.connection, config.topic);
+}
+
 export const DEFAULT_DEAD_LETTER_PATH = './data/dead-letters.jsonl';
 
-export function createDeadLetterFile(path: string): DeadLetters {
+function createDeadLetterFile(path: string): DeadLetters {
   mkdirSync(dirname(path), { recursive: true });
   const out: WriteStream = createWriteStream(path, { flags: 'a' });
   let failure: Error | null = null;
@@ -19,10 +26,15 @@ export function createDeadLetterFile(path: string): DeadLetters {
   return {
     write(reason, detail, position, raw) {
       if (failure !== null) throw new Error(`cannot write dead letters to ${path}: ${failure.message}`);
-      out.write(JSON.stringify({ reason, detail, position, ...rawField(raw) }) + '\n');
+      out.write(deadLetterOf(reason, detail, position, raw) + '\n');
     },
     close: () => new Promise((resolve, reject) => out.end(() => (failure === null ? resolve() : reject(failure)))),
   };
+}
+
+/** The dead letter as one JSON object: reason, detail, position and the raw message. */
+export function deadLetterOf(reason: string, detail: string, position: Position, raw: Uint8Array): string {
+  return JSON.stringify({ reason, detail, position, ...rawField(raw) });
 }
 
 /** The raw message as text when it is valid UTF-8, else as base64. */

@@ -20,6 +20,8 @@ export function createJsonlSink(path: string): Sink {
     async writeWindows(windows) {
       for (const window of windows) writeAll(fd, linesOf(window));
     },
+    // A file of lines cannot be read back cheaply; a restarted job re-emits (at-least-once).
+    readProgress: async () => -Infinity,
     async close() {
       if (fd > 2) closeSync(fd);
     },

@@ -5,6 +5,7 @@ export function createNoneSink(): Sink {
   return {
     open: async () => {},
     writeWindows: async () => {},
+    readProgress: async () => -Infinity,
     close: async () => {},
   };
 }

@@ -17,6 +17,8 @@ export interface SourceBatch {
   readonly messages: readonly Buffer[];
   /** Position of messages[index]; called only for rejected messages, so it may allocate. */
   position(index: number): Position;
+  /** Opaque mark handed back to `Source.batchDurable` (a Kafka offset); the batch itself is not kept. */
+  readonly checkpoint?: unknown;
 }
 
 export interface Source {
@@ -33,4 +35,15 @@ export interface Source {
   batches(): AsyncIterable<SourceBatch>;
   /** Stop consuming: the iterator ends after at most the batch in flight. Idempotent. */
   stop(): void;
+  /**
+   * Called with each batch's checkpoint, in the order batches were delivered, once every window its
+   * events count in is durable in the sink. A Kafka source commits offsets from this (SPEC §5).
+   */
+  batchDurable?(checkpoint: unknown): void;
+  /** Identifies the job whose progress the sink keeps across restarts (Kafka: group and topic). */
+  readonly job?: string;
+  /** Messages behind the end of the input (Kafka lag), when known, for progress. */
+  lag?(): number | null;
+  /** Called once after the pipeline has written everything: final commits, disconnect. */
+  close?(): Promise<void>;
 }

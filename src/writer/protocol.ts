@@ -3,15 +3,18 @@ import type { SinkConfig } from '../sinks/config';
 /** Messages between the main thread and the writer thread. */
 export interface WriterData {
   readonly sink: SinkConfig;
+  /** The job whose progress is recorded with every write, or null when it is not kept. */
+  readonly job: string | null;
 }
 
 export type ToWriter =
   /** Every shard's encoded partials for one close of windows, in order of `seq`. */
-  | { readonly type: 'windows'; readonly seq: number; readonly parts: readonly Uint8Array[] }
+  | { readonly type: 'windows'; readonly seq: number; readonly closedThrough: number; readonly parts: readonly Uint8Array[] }
   | { readonly type: 'close' };
 
 export type FromWriter =
-  | { readonly type: 'ready' }
+  /** The sink is open; `closedThrough` is the job's recorded progress (-Infinity when none). */
+  | { readonly type: 'ready'; readonly closedThrough: number }
   | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport }
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };

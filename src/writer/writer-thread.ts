@@ -9,7 +9,9 @@ import type { WindowRows } from '../windows/window';
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.
 const port = parentPort!;
-const sink = createSink((workerData as WriterData).sink);
+const { sink: sinkConfig, job } = workerData as WriterData;
+const sink = createSink(sinkConfig);
+let recordedThrough = -Infinity;
 let queue: Promise<void> = Promise.resolve();
 // After a failed write nothing later is written: a later window durable past a hole would be a lie.
 let failed = false;
@@ -23,12 +25,25 @@ function fail(error: unknown): void {
   send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
 }
 
-async function write(seq: number, parts: readonly Uint8Array[]): Promise<void> {
+async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[]): Promise<void> {
   if (failed) return;
   const started = performance.now();
   const windows = mergePartials(parts.map(decodePartials));
-  if (windows.length > 0) await sink.writeWindows(windows);
+  const through = progressOf(closedThrough, windows);
+  if (windows.length > 0 || through > recordedThrough) {
+    await sink.writeWindows(windows, job === null ? null : { job, closedThrough: through });
+    recordedThrough = through;
+  }
   send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started) });
+}
+
+/**
+ * The end of input closes every window (through = Infinity); what is recorded then is the last window
+ * end written, so windows a later run fills with new events are still open to it.
+ */
+function progressOf(closedThrough: number, windows: readonly WindowRows[]): number {
+  if (closedThrough !== Infinity) return closedThrough;
+  return windows.length > 0 ? Math.max(recordedThrough, windows[windows.length - 1].windowEnd) : recordedThrough;
 }
 
 function reportOf(windows: readonly WindowRows[], writeMs: number): DurableReport {
@@ -43,8 +58,16 @@ function reportOf(windows: readonly WindowRows[], writeMs: number): DurableRepor
 }
 
 port.on('message', (message: ToWriter) => {
-  if (message.type === 'windows') queue = queue.then(() => write(message.seq, message.parts)).catch(fail);
+  if (message.type === 'windows') {
+    queue = queue.then(() => write(message.seq, message.closedThrough, message.parts)).catch(fail);
+  }
   else queue = queue.then(() => sink.close()).then(() => send({ type: 'closed' }), fail);
 });
 
-sink.open().then(() => send({ type: 'ready' }), fail);
+async function open(): Promise<void> {
+  await sink.open();
+  recordedThrough = job === null ? -Infinity : await sink.readProgress(job);
+  send({ type: 'ready', closedThrough: recordedThrough });
+}
+
+open().catch(fail);

@@ -12,7 +12,11 @@ export class Writer {
   private failure: Error | null = null;
   private closing: { resolve(): void; reject(error: Error): void } | null = null;
 
-  private constructor(private readonly thread: Worker) {
+  private constructor(
+    private readonly thread: Worker,
+    /** The job's progress recorded by an earlier run (-Infinity when none). */
+    readonly recordedThrough: number,
+  ) {
     thread.on('message', (message: FromWriter) => this.onMessage(message));
     thread.on('error', (error) => this.onFailure(error));
     thread.on('exit', (code) => {
@@ -21,12 +25,12 @@ export class Writer {
   }
 
   /** Starts the thread and waits until its sink is open. */
-  static start(sink: SinkConfig): Promise<Writer> {
-    const data: WriterData = { sink };
+  static start(sink: SinkConfig, job: string | null): Promise<Writer> {
+    const data: WriterData = { sink, job };
     const thread = new Worker(join(__dirname, 'writer-thread.js'), { workerData: data });
     return new Promise((resolve, reject) => {
       const onReady = (message: FromWriter) => {
-        if (message.type === 'ready') resolve(new Writer(thread));
+        if (message.type === 'ready') resolve(new Writer(thread, message.closedThrough));
         else if (message.type === 'failed') reject(new Error(message.message));
         else return;
         thread.off('message', onReady);
@@ -37,11 +41,11 @@ export class Writer {
     });
   }
 
-  write(seq: number, parts: Uint8Array[]): Promise<DurableReport> {
+  write(seq: number, closedThrough: number, parts: Uint8Array[]): Promise<DurableReport> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.post({ type: 'windows', seq, parts }, parts.map((part) => part.buffer as ArrayBuffer));
+      this.post({ type: 'windows', seq, closedThrough, parts }, parts.map((part) => part.buffer as ArrayBuffer));
     });
   }
 

@@ -1,0 +1,40 @@
+import { FlagError, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
+import type { KafkaConnection, KafkaSasl } from '../sources/kafka-config';
+
+/** Connection flags shared by the streaming job and the producer command (SPEC §5). */
+export const KAFKA_CONNECTION_FLAGS: readonly FlagDefinition[] = [
+  { name: 'brokers', value: 'HOST:PORT,…', help: 'Kafka bootstrap brokers (default 127.0.0.1:9092)' },
+  { name: 'kafka-tls', value: null, help: 'connect to Kafka with TLS' },
+  { name: 'kafka-sasl', value: 'MECHANISM', help: 'Kafka SASL: plain, scram-sha-256 or scram-sha-512' },
+  { name: 'kafka-user', value: 'USER', help: 'Kafka SASL username' },
+  { name: 'kafka-password', value: 'PASSWORD', help: 'Kafka SASL password (never printed)' },
+];
+
+export function isKafkaConnectionFlag(name: string): boolean {
+  return KAFKA_CONNECTION_FLAGS.some((flag) => flag.name === name);
+}
+
+export function kafkaConnectionOf(flags: RawFlags): KafkaConnection {
+  const brokers = stringFlag(flags, 'brokers', '127.0.0.1:9092').split(',');
+  if (brokers.some((broker) => !/^[^\s:,]+:\d{1,5}$/.test(broker))) {
+    throw new FlagError('--brokers must be HOST:PORT separated by commas');
+  }
+  return { brokers, tls: flags.has('kafka-tls'), sasl: saslOf(flags) };
+}
+
+function saslOf(flags: RawFlags): KafkaSasl | null {
+  const mechanism = flags.get('kafka-sasl');
+  const username = flags.get('kafka-user');
+  const password = flags.get('kafka-password');
+  if (mechanism === undefined) {
+    if (username !== undefined || password !== undefined) throw new FlagError('--kafka-user and --kafka-password need --kafka-sasl');
+    return null;
+  }
+  if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+    throw new FlagError('--kafka-sasl must be plain, scram-sha-256 or scram-sha-512');
+  }
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new FlagError('--kafka-sasl needs --kafka-user and --kafka-password');
+  }
+  return { mechanism, username, password };
+}

@@ -1,0 +1,214 @@
+import { performance } from 'node:perf_hooks';
+import { ShardDispatcher } from './sharding/dispatcher';
+import { shardOf } from './sharding/shard-of';
+import { createParsedEvent, parseEvent } from './parsing/event';
+import { Watermark } from './windows/watermark';
+import { closedThrough, lastWindowEnd, type WindowSpec } from './windows/spec';
+import { Writer } from './writer/writer';
+import type { DeadLetters } from './sinks/dead-letters';
+import type { Metrics } from './cli/metrics';
+import type { SinkConfig } from './sinks/config';
+import { PendingCheckpoints } from './sources/checkpoints';
+import type { Source, SourceBatch } from './sources/source';
+
+export type Clock = 'wall' | 'event';
+
+export interface PipelineOptions {
+  readonly source: Source;
+  readonly spec: WindowSpec;
+  readonly clock: Clock;
+  readonly latenessMs: number;
+  readonly idleTimeoutMs: number;
+  readonly threads: number;
+  readonly sink: SinkConfig;
+  readonly deadLetters: DeadLetters;
+  readonly metrics: Metrics;
+  /** Wall time in ms; injectable for tests of the wall clock. */
+  readonly now?: () => number;
+}
+
+/** Events a shard collects before its batch is sent without waiting for the batch interval. */
+const TASK_CAPACITY = 16_384;
+/** Tasks a shard may have queued before the source waits: enough to keep workers busy, no more. */
+const QUEUED_TASKS_LIMIT = 2;
+
+/**
+ * The main thread's loop (SPEC §1): read, parse and validate, assign times, decide lateness, shard,
+ * and close windows as the clock passes their ends; closed windows go to the writer thread.
+ */
+export class Pipeline {
+  private readonly dispatcher: ShardDispatcher;
+  private readonly watermark: Watermark;
+  private readonly now: () => number;
+  private writer: Writer | null = null;
+  /** Every window ending at or before this is closed (sent to be written, or being sent). */
+  private frontier = -Infinity;
+  /** Windows an earlier run of the job made durable; replayed events do not reopen them. */
+  private restoredThrough = -Infinity;
+  private lastArrival = -Infinity;
+  private readonly closes = new Map<number, { through: number; issuedAt: number }>();
+  private checkpoints: PendingCheckpoints | null = null;
+  private readonly writes = new Set<Promise<void>>();
+  private failure: Error | null = null;
+  private stopping = false;
+  private ticker: NodeJS.Timeout | null = null;
+  private running = true;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.now = options.now ?? Date.now;
+    this.watermark = new Watermark(options.latenessMs, options.idleTimeoutMs);
+    this.dispatcher = new ShardDispatcher({
+      threads: options.threads,
+      spec: options.spec,
+      keepsEventTimes: options.clock === 'wall',
+      batchCapacity: TASK_CAPACITY,
+      onClosed: (seq, parts) => this.write(seq, parts),
+      onFailure: (error) => this.fail(error),
+    });
+  }
+
+  /** Runs until the source ends or `stop` is called; rejects on the first failure. */
+  async run(): Promise<void> {
+    try {
+      const { source } = this.options;
+      this.writer = await Writer.start(this.options.sink, source.job ?? null);
+      this.frontier = this.restoredThrough = this.writer.recordedThrough;
+      if (source.batchDurable !== undefined) {
+        this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.frontier);
+      }
+      for (let p = 0; p < this.options.source.partitionCount(); p++) this.watermark.touch(p, this.now());
+      this.scheduleTick();
+      for await (const batch of this.options.source.batches()) {
+        this.throwIfFailed();
+        this.process(batch);
+        await this.dispatcher.waitForCapacity(QUEUED_TASKS_LIMIT);
+        if (this.stopping) break;
+      }
+      this.throwIfFailed();
+      this.closeDue(this.stopping ? this.dueOnStop() : Infinity);
+      await this.dispatcher.drain();
+      await Promise.all([...this.writes]);
+      this.throwIfFailed();
+      await this.writer.close();
+      await source.close?.();
+    } catch (error) {
+      await this.writer?.abort();
+      throw error;
+    } finally {
+      this.running = false;
+      if (this.ticker !== null) clearTimeout(this.ticker);
+      await this.dispatcher.destroy();
+      await this.options.deadLetters.close();
+    }
+  }
+
+  /** Stops consuming; what is due is still written (SPEC §7). */
+  stop(): void {
+    this.stopping = true;
+    this.options.source.stop();
+  }
+
+  private process(batch: SourceBatch): void {
+    const { metrics, spec, clock, deadLetters } = this.options;
+    const event = createParsedEvent();
+    const arrival = this.arrivalTime();
+    if (clock === 'event') this.closeDue(closedThrough(spec, this.watermark.touch(batch.partition, arrival)));
+    else this.closeDue(closedThrough(spec, arrival));
+    const shards = this.dispatcher.shards;
+    const messages = batch.messages;
+    metrics.received += messages.length;
+    let latestTime = -Infinity;
+    for (let i = 0; i < messages.length; i++) {
+      const reason = parseEvent(messages[i], event);
+      if (reason !== null) {
+        metrics.reject(reason);
+        deadLetters.write(reason, event.detail, batch.position(i), messages[i]);
+        continue;
+      }
+      let time = arrival;
+      if (clock === 'event') {
+        time = event.timestamp;
+        const watermark = this.watermark.observe(batch.partition, time);
+        if (watermark - spec.slideMs >= this.frontier) this.closeDue(closedThrough(spec, watermark));
+        if (lastWindowEnd(spec, time) <= this.frontier) {
+          if (lastWindowEnd(spec, time) <= this.restoredThrough) metrics.replayed++;
+          else {
+            metrics.reject('late');
+            deadLetters.write('late', `every window of ${new Date(time).toISOString()} is closed`, batch.position(i), messages[i]);
+          }
+          continue;
+        }
+      }
+      if (time > latestTime) latestTime = time;
+      metrics.accepted++;
+      this.dispatcher.add(shardOf(event.clientId, shards), event.clientId, event.topic, event.page, time, event.timestamp);
+    }
+    this.checkpoints?.add(batch.checkpoint, latestTime === -Infinity ? -Infinity : lastWindowEnd(spec, latestTime));
+  }
+
+  /** Closes every window ending at or before `through` that is not closed yet. */
+  private closeDue(through: number): void {
+    if (through <= this.frontier) return;
+    this.frontier = through;
+    this.closes.set(this.dispatcher.closeThrough(through), { through, issuedAt: performance.now() });
+  }
+
+  /** On a stop, only the windows the clock has passed are due; open ones would be partial. */
+  private dueOnStop(): number {
+    const { spec, clock } = this.options;
+    return clock === 'wall' ? closedThrough(spec, this.arrivalTime()) : this.frontier;
+  }
+
+  /** Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end. */
+  private scheduleTick(): void {
+    const { batchMs } = this.options.spec;
+    this.ticker = setTimeout(() => {
+      this.tick();
+      if (this.running) this.scheduleTick();
+    }, batchMs - (this.now() % batchMs));
+  }
+
+  /** Each batch interval: send what the shards hold, and in wall clock close what has ended. */
+  private tick(): void {
+    const { spec, clock } = this.options;
+    if (clock === 'wall') this.closeDue(closedThrough(spec, this.arrivalTime()));
+    else this.closeDue(closedThrough(spec, this.watermark.refresh(this.now())));
+    this.dispatcher.sendAll();
+  }
+
+  /** Arrival times never go back, even if the wall clock does. */
+  private arrivalTime(): number {
+    this.lastArrival = Math.max(this.lastArrival, this.now());
+    return this.lastArrival;
+  }
+
+  private write(seq: number, parts: Uint8Array[]): void {
+    const { metrics } = this.options;
+    const close = this.closes.get(seq)!;
+    this.closes.delete(seq);
+    const written: Promise<void> = this.writer!
+      .write(seq, close.through, parts)
+      .then(
+        (report) => {
+          metrics.windowsEmitted += report.windows;
+          metrics.rowsWritten += report.rows;
+          if (report.lastWindowEnd !== null) metrics.lastWindowEnd = report.lastWindowEnd;
+          if (report.windows > 0) metrics.recordLatency(performance.now() - close.issuedAt);
+          this.checkpoints?.durable(close.through);
+        },
+        (error: Error) => this.fail(error),
+      )
+      .finally(() => this.writes.delete(written));
+    this.writes.add(written);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.options.source.stop();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== null) throw this.failure;
+  }
+}
