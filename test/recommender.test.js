@@ -90,7 +90,7 @@ function assertUsageError(args, flag) {
 test.before(async () => {
   const sink = createSqliteSink(DB);
   await sink.open();
-  await sink.writeWindows(WINDOWS);
+  await sink.writeWindows(WINDOWS, null);
   await sink.close();
 });
 

@@ -22,7 +22,7 @@ async function writeAll(dbPath, ...calls) {
   const sink = createSqliteSink(dbPath);
   await sink.open();
   try {
-    for (const windows of calls) await sink.writeWindows(windows);
+    for (const windows of calls) await sink.writeWindows(windows, null);
   } finally {
     await sink.close();
   }
@@ -56,11 +56,11 @@ const FIRST_E1 = windowRows({
 
 test.after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-test('open creates the parent directory and the three tables', async () => {
+test('open creates the parent directory, the three tables and the progress table', async () => {
   const dbPath = freshPath();
   await writeAll(dbPath);
   const tables = read(dbPath, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name);
-  assert.equal(tables, ['client_page_visits', 'page_unique_visitors', 'windows']);
+  assert.equal(tables, ['client_page_visits', 'job_progress', 'page_unique_visitors', 'windows']);
 });
 
 test('columns are exactly those of SPEC §4, in order, integers and text', async () => {
@@ -178,12 +178,13 @@ test('one call is one transaction: a bad window leaves none of the call written'
   broken.clientPageVisits.pages.pop();
   const sink = createSqliteSink(dbPath);
   await sink.open();
-  await sink.writeWindows([FIRST_E1]);
+  await sink.writeWindows([FIRST_E1], { job: 'g', closedThrough: E1 });
   try {
-    await sink.writeWindows([good, broken]);
+    await sink.writeWindows([good, broken], { job: 'g', closedThrough: E3 });
     assert.unreachable('a window with misaligned columns must be refused');
   } catch (error) {
     assert.match(error.message, String(E3));
+    assert.is(await sink.readProgress('g'), E1, 'progress of a failed call is not recorded');
   } finally {
     await sink.close();
   }
@@ -194,11 +195,30 @@ test('one call is one transaction: a bad window leaves none of the call written'
 test('writing before open is refused', async () => {
   const sink = createSqliteSink(freshPath());
   try {
-    await sink.writeWindows([FIRST_E1]);
+    await sink.writeWindows([FIRST_E1], null);
     assert.unreachable('write before open must fail');
   } catch (error) {
     assert.match(error.message, 'not open');
   }
+});
+
+test('progress is per job, survives reopening, and never moves back', async () => {
+  const dbPath = freshPath();
+  let sink = createSqliteSink(dbPath);
+  await sink.open();
+  assert.is(await sink.readProgress('group/topic'), -Infinity);
+  await sink.writeWindows([FIRST_E1], { job: 'group/topic', closedThrough: E2 });
+  await sink.writeWindows([], { job: 'other/topic', closedThrough: E1 });
+  await sink.writeWindows([], { job: 'group/topic', closedThrough: E1 });
+  await sink.writeWindows([], null);
+  await sink.close();
+  sink = createSqliteSink(dbPath);
+  await sink.open();
+  assert.is(await sink.readProgress('group/topic'), E2);
+  assert.is(await sink.readProgress('other/topic'), E1);
+  assert.is(await sink.readProgress('never/ran'), -Infinity);
+  await sink.close();
+  assert.equal(read(dbPath, 'SELECT window_end FROM windows'), [{ window_end: E1 }]);
 });
 
 test('recommender reads and replay deletes are index searches with no sort', async () => {

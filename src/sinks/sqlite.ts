@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { WindowRows } from '../windows/window';
-import type { Sink } from './sink';
+import type { Progress, Sink } from './sink';
 import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf } from './schema';
 
 const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
@@ -47,6 +47,10 @@ function createTableSql(table: TableName): string {
   return [createTable, ...createIndexes].join('\n');
 }
 
+/** Sink bookkeeping, not a SPEC §4 table: how far each job's windows are written (Sink.readProgress). */
+const CREATE_PROGRESS_TABLE =
+  'CREATE TABLE IF NOT EXISTS job_progress (job TEXT NOT NULL PRIMARY KEY, closed_through INTEGER NOT NULL);';
+
 function insertSql(table: TableName): string {
   const columns = columnsOf(table);
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
@@ -59,7 +63,7 @@ function openDatabase(path: string): Database.Database {
   // FULL: the writer reports a window durable and Kafka offsets get committed on that word, so a
   // power loss must not take the last commit back. One fsync per call is cheap at window rates.
   db.pragma('synchronous = FULL');
-  db.exec(TABLE_NAMES.map(createTableSql).join('\n'));
+  db.exec([...TABLE_NAMES.map(createTableSql), CREATE_PROGRESS_TABLE].join('\n'));
   return db;
 }
 
@@ -77,11 +81,18 @@ function columnsAlign(window: WindowRows): boolean {
   );
 }
 
-function prepareWriteWindows(db: Database.Database): (windows: readonly WindowRows[]) => void {
+type WriteWindows = (windows: readonly WindowRows[], progress: Progress | null) => void;
+
+function prepareWriteWindows(db: Database.Database): WriteWindows {
   const deletes = TABLE_NAMES.map((table) => db.prepare(`DELETE FROM ${table} WHERE window_end = ?`));
   const insertWindow = db.prepare(insertSql('windows'));
   const insertVisits = db.prepare(insertSql('client_page_visits'));
   const insertVisitors = db.prepare(insertSql('page_unique_visitors'));
+  // Never moves back: windows through the larger value were made durable already.
+  const recordProgress = db.prepare(
+    'INSERT INTO job_progress (job, closed_through) VALUES (?, ?) ' +
+      'ON CONFLICT (job) DO UPDATE SET closed_through = max(closed_through, excluded.closed_through)',
+  );
 
   const writeWindow = (window: WindowRows): void => {
     if (!columnsAlign(window)) {
@@ -100,28 +111,47 @@ function prepareWriteWindows(db: Database.Database): (windows: readonly WindowRo
       insertVisitors.run(windowStart, windowEnd, windowTs, visitors.topics[i], visitors.pages[i], visitors.visitors[i]);
     }
   };
-  return db.transaction((windows: readonly WindowRows[]) => {
+  // Progress commits with the windows, so it never claims a window that is not there.
+  return db.transaction((windows: readonly WindowRows[], progress: Progress | null) => {
     for (const window of windows) writeWindow(window);
+    if (progress !== null && Number.isFinite(progress.closedThrough)) {
+      recordProgress.run(progress.job, progress.closedThrough);
+    }
   });
+}
+
+function prepareReadProgress(db: Database.Database): (job: string) => number {
+  const read = db.prepare('SELECT closed_through FROM job_progress WHERE job = ?').pluck();
+  return (job) => (read.get(job) as number | undefined) ?? -Infinity;
+}
+
+interface OpenDatabase {
+  readonly db: Database.Database;
+  readonly writeWindows: WriteWindows;
+  readonly readProgress: (job: string) => number;
 }
 
 /** The embedded sink (`--sink sqlite:PATH`). Synchronous under the hood: it runs in the writer thread. */
 export function createSqliteSink(path: string): Sink {
-  let db: Database.Database | undefined;
-  let writeWindows: ((windows: readonly WindowRows[]) => void) | undefined;
+  let opened: OpenDatabase | undefined;
+  const ready = (): OpenDatabase => {
+    if (opened === undefined) throw new Error(`sqlite sink ${path} is not open`);
+    return opened;
+  };
   return {
     async open() {
-      db = openDatabase(path);
-      writeWindows = prepareWriteWindows(db);
+      const db = openDatabase(path);
+      opened = { db, writeWindows: prepareWriteWindows(db), readProgress: prepareReadProgress(db) };
     },
-    async writeWindows(windows) {
-      if (writeWindows === undefined) throw new Error(`sqlite sink ${path} is not open`);
-      writeWindows(windows);
+    async writeWindows(windows, progress) {
+      ready().writeWindows(windows, progress);
+    },
+    async readProgress(job) {
+      return ready().readProgress(job);
     },
     async close() {
-      db?.close();
-      db = undefined;
-      writeWindows = undefined;
+      opened?.db.close();
+      opened = undefined;
     },
   };
 }
