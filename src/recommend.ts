@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** `node dist/recommend.js`: recommends pages to a client from the stored windows (SPEC §6). */
 import { describeSink } from './sinks/config';
-import { RECOMMEND_USAGE, type StoreChoice, UsageError, parseRecommendFlags } from './recommender/flags';
+import { FlagError } from './cli/flag-parser';
+import { RECOMMEND_USAGE, type StoreChoice, parseRecommendFlags } from './recommender/flags';
 import { type Recommendation, recommend } from './recommender/recommend';
 import { createSqliteStore } from './recommender/sqlite-store';
 import type { RecommenderStore } from './recommender/store';
@@ -27,7 +28,7 @@ function formatLine({ rank, page, visitors }: Recommendation): string {
 async function run(argv: readonly string[]): Promise<number> {
   const command = parseRecommendFlags(argv);
   if (command.help) {
-    process.stdout.write(`${RECOMMEND_USAGE}\n`);
+    process.stdout.write(RECOMMEND_USAGE);
     return EXIT_OK;
   }
   const store = openStore(command.store);
@@ -51,7 +52,7 @@ async function run(argv: readonly string[]): Promise<number> {
 }
 
 function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError) {
+  if (error instanceof FlagError) {
     process.stderr.write(`recommend: ${error.message}\nRun with --help for usage.\n`);
     return EXIT_USAGE;
   }
