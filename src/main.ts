@@ -25,6 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const metrics = new Metrics();
   const progress = new Progress(metrics);
+  metrics.onWindows = (report) => progress.windowsWritten(report);
   const source = createSource(config.source);
   const pipeline = new Pipeline({
     source,
@@ -46,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const { batchMs, windowMs, slideMs } = config.spec;
   progress.log(
     `clickstream: ${source.description} → ${describeSink(config.sink)}, ${config.clock} clock, window ` +
-      `${formatDuration(windowMs)} sliding ${formatDuration(slideMs)}, batch ${formatDuration(batchMs)}, ${config.threads} threads`,
+      `${formatDuration(windowMs)} sliding ${formatDuration(slideMs)}, batch ${formatDuration(batchMs)}, threads ${config.threads}`,
   );
   progress.start();
   try {

@@ -117,6 +117,7 @@ export class Pipeline {
     const shards = this.dispatcher.shards;
     const messages = batch.messages;
     metrics.received += messages.length;
+    metrics.kafkaLag = this.options.source.lag?.() ?? null;
     let latestTime = -Infinity;
     for (let i = 0; i < messages.length; i++) {
       const reason = parseEvent(messages[i], event);
@@ -193,7 +194,10 @@ export class Pipeline {
           metrics.windowsEmitted += report.windows;
           metrics.rowsWritten += report.rows;
           if (report.lastWindowEnd !== null) metrics.lastWindowEnd = report.lastWindowEnd;
-          if (report.windows > 0) metrics.recordLatency(performance.now() - close.issuedAt);
+          if (report.windows > 0) {
+            metrics.recordLatency(performance.now() - close.issuedAt);
+            metrics.onWindows?.(report);
+          }
           this.checkpoints?.durable(close.through);
         },
         (error: Error) => this.fail(error),

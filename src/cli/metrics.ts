@@ -1,4 +1,5 @@
 import type { RejectReason } from '../parsing/reasons';
+import type { DurableReport } from '../writer/protocol';
 
 /** Counters of one run, read by the progress display and the final summary. */
 export class Metrics {
@@ -16,6 +17,8 @@ export class Metrics {
   private latencies: number[] = [];
   private lastLatencyP99: number | null = null;
   kafkaLag: number | null = null;
+  /** Called after each durable write that held windows. */
+  onWindows: ((report: DurableReport) => void) | null = null;
 
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);

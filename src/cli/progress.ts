@@ -1,4 +1,5 @@
 import type { Metrics } from './metrics';
+import type { DurableReport } from '../writer/protocol';
 
 /**
  * Live progress (SPEC §7): on a terminal one line redrawn twice a second; otherwise a structured JSON
@@ -17,6 +18,21 @@ export class Progress {
     this.isTerminal = out.isTTY === true;
   }
 
+  /** A line per durable write of windows: the latest window and its most visited page. */
+  windowsWritten(report: DurableReport): void {
+    if (report.lastWindowEnd === null) return;
+    const end = new Date(report.lastWindowEnd).toISOString();
+    const top = report.topPage;
+    const fields = { windows: report.windows, rows: report.rows, lastWindowEnd: end, writeMs: Math.round(report.writeMs), top };
+    if (!this.isTerminal) {
+      this.log('windows written', fields);
+      return;
+    }
+    const topText = top === null ? '' : `; top page ${top.topic} / ${top.page} (${top.visitors} visitors)`;
+    const what = report.windows === 1 ? `window ending ${end}` : `${report.windows} windows through ${end}`;
+    this.log(`${what} written: ${report.rows.toLocaleString('en')} rows in ${fields.writeMs} ms${topText}`);
+  }
+
   start(): void {
     this.timer = setInterval(() => this.report(), this.isTerminal ? 500 : 5000);
     this.timer.unref();
@@ -27,9 +43,9 @@ export class Progress {
     if (this.isTerminal) this.out.write('\n');
   }
 
-  /** One log line, in the same format as the periodic ones. */
+  /** One log line, in the same format as the periodic ones; on a terminal the fields as `key value`. */
   log(message: string, fields: Record<string, unknown> = {}): void {
-    if (this.isTerminal) this.out.write(`\r\x1b[K${message}\n`);
+    if (this.isTerminal) this.out.write(`\r\x1b[K${[message, ...textOf(fields)].join(' | ')}\n`);
     else this.out.write(JSON.stringify({ time: new Date().toISOString(), message, ...fields }) + '\n');
   }
 
@@ -78,4 +94,8 @@ export class Progress {
     if (fields.writeP99Ms !== null) parts.push(`write p99 ${fields.writeP99Ms} ms`);
     this.out.write(`\r\x1b[K${parts.join(' | ')}`);
   }
+}
+
+function textOf(fields: Record<string, unknown>): string[] {
+  return Object.entries(fields).map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
 }

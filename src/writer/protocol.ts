@@ -24,6 +24,8 @@ export interface DurableReport {
   readonly rows: number;
   readonly events: number;
   readonly lastWindowEnd: number | null;
+  /** The most visited page of the last window written, for the progress display. */
+  readonly topPage: { readonly topic: string; readonly page: string; readonly visitors: number } | null;
   /** Time spent merging and writing, in ms. */
   readonly writeMs: number;
 }

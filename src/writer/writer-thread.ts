@@ -53,8 +53,16 @@ function reportOf(windows: readonly WindowRows[], writeMs: number): DurableRepor
     rows += window.clientPageVisits.clientIds.length + window.pageUniqueVisitors.topics.length + 1;
     events += window.events;
   }
-  const lastWindowEnd = windows.length > 0 ? windows[windows.length - 1].windowEnd : null;
-  return { windows: windows.length, rows, events, lastWindowEnd, writeMs };
+  const last = windows.length > 0 ? windows[windows.length - 1] : null;
+  return { windows: windows.length, rows, events, lastWindowEnd: last?.windowEnd ?? null, topPage: topPageOf(last), writeMs };
+}
+
+function topPageOf(window: WindowRows | null): DurableReport['topPage'] {
+  if (window === null) return null;
+  const { topics, pages, visitors } = window.pageUniqueVisitors;
+  let best = -1;
+  for (let i = 0; i < topics.length; i++) if (best === -1 || visitors[i] > visitors[best]) best = i;
+  return best === -1 ? null : { topic: topics[best], page: pages[best], visitors: visitors[best] };
 }
 
 port.on('message', (message: ToWriter) => {
