@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/** `node dist/produce.js`: fills a Kafka topic from the synthetic generator or a file (SPEC §5). */
+import { performance } from 'node:perf_hooks';
+import { Partitioners } from 'kafkajs';
+import { FlagError } from './cli/flag-parser';
+import { PRODUCE_USAGE, parseProduceFlags, type ProduceConfig } from './produce/flags';
+import { Partitioning } from './produce/partitioning';
+import { produceEvents } from './produce/produce-events';
+import { Sender } from './produce/sender';
+import { ensureTopic } from './produce/topic';
+import { createSource } from './sources/create-source';
+import { kafkaClientOf } from './sources/kafka-client';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const PROGRESS_EVERY_MS = 1000;
+
+async function produce(config: ProduceConfig): Promise<void> {
+  const kafka = kafkaClientOf(config.connection, 'clickstream-produce');
+  const admin = kafka.admin();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  try {
+    await admin.connect();
+    const topic = await ensureTopic(admin, config.topic, config.partitions);
+    if (!topic.created && topic.partitions !== config.partitions) {
+      process.stderr.write(`topic ${config.topic} exists with ${topic.partitions} partitions; producing to those\n`);
+    }
+    await producer.connect();
+    const source = createSource(config.source);
+    process.once('SIGINT', () => source.stop());
+    process.once('SIGTERM', () => source.stop());
+    const sender = new Sender(producer, config.topic);
+    const started = performance.now();
+    const progress = setInterval(() => report('producing', sender.acknowledged, started, process.stderr), PROGRESS_EVERY_MS);
+    try {
+      const produced = await produceEvents(source, new Partitioning(topic.partitions), sender, config.events ?? Infinity);
+      report(`produced to ${config.topic} (${topic.partitions} partitions)`, produced, started, process.stdout);
+    } finally {
+      clearInterval(progress);
+    }
+  } finally {
+    await Promise.all([producer.disconnect(), admin.disconnect()]);
+  }
+}
+
+function report(what: string, events: number, started: number, out: NodeJS.WriteStream): void {
+  const seconds = (performance.now() - started) / 1000;
+  out.write(`${what}: ${events} events in ${seconds.toFixed(1)} s, ${Math.round(events / seconds)} events/s\n`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const command = parseProduceFlags(argv);
+    if (command.help) process.stdout.write(PRODUCE_USAGE);
+    else await produce(command.config);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof FlagError) {
+      process.stderr.write(`produce: ${error.message}\nRun with --help for usage.\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`produce: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -1,0 +1,90 @@
+import type { Batch } from 'kafkajs';
+import { indexOfOffset, sourceBatchOf } from './kafka-batch';
+import type { PartitionStart } from './kafka-start';
+import type { SourceBatch } from './source';
+
+const NOTHING_YET = -1n;
+
+/**
+ * How far each partition of the topic has been read: what is handed to the pipeline, the lag, and
+ * with --stop-at-end whether every partition reached the end offset it had at the start.
+ */
+export class PartitionProgress {
+  /** Next offset to read: where the group starts, then past every batch taken. */
+  private readonly next: bigint[];
+  /**
+   * Next offset after what this process handed over since the partition was assigned. kafkajs
+   * re-fetches from the committed offset after a rejoin (a rebalance, or a restart after a
+   * retriable crash); those messages were handed over already, and are skipped.
+   */
+  private readonly handedOver: bigint[];
+  private readonly high: bigint[];
+  /** With --stop-at-end, the high watermarks of the start; null when the source is endless. */
+  private readonly ends: bigint[] | null;
+
+  constructor(
+    private readonly topic: string,
+    starts: readonly PartitionStart[],
+    stopAtEnd: boolean,
+  ) {
+    this.next = starts.map((p) => p.start);
+    this.handedOver = starts.map(() => NOTHING_YET);
+    this.high = starts.map((p) => p.end);
+    this.ends = stopAtEnd ? starts.map((p) => p.end) : null;
+  }
+
+  get partitionCount(): number {
+    return this.next.length;
+  }
+
+  /** The part of a fetched batch not handed over yet and before the end; null when nothing is left. */
+  take(batch: Batch): SourceBatch | null {
+    const { partition, messages } = batch;
+    this.admit(partition);
+    this.high[partition] = BigInt(batch.highWatermark);
+    const from = indexOfOffset(messages, this.handedOver[partition]);
+    const to = this.ends === null ? messages.length : indexOfOffset(messages, this.ends[partition]);
+    // lastOffset() counts trailing control records (transaction markers), which are never delivered.
+    const through = to < messages.length ? this.ends![partition] : BigInt(batch.lastOffset()) + 1n;
+    this.skipTo(partition, through);
+    if (from >= to) return null;
+    return sourceBatchOf(this.topic, partition, from === 0 && to === messages.length ? messages : messages.slice(from, to), through);
+  }
+
+  /** Offsets kafkajs read past without a batch for us (only control records or aborted messages). */
+  skipTo(partition: number, nextOffset: bigint): void {
+    this.admit(partition);
+    if (nextOffset > this.next[partition]) this.next[partition] = nextOffset;
+    if (nextOffset > this.handedOver[partition]) this.handedOver[partition] = nextOffset;
+  }
+
+  /** A partition added to the topic after the start: read in full, but it has nothing before the end of the start. */
+  private admit(partition: number): void {
+    for (let p = this.next.length; p <= partition; p++) {
+      this.next.push(0n);
+      this.handedOver.push(NOTHING_YET);
+      this.high.push(0n);
+      this.ends?.push(0n);
+    }
+  }
+
+  /** After a rebalance: a partition not kept may be read by another member meanwhile, so nothing of it is skipped when it comes back. */
+  keepOnly(assigned: ReadonlySet<number>): void {
+    for (let p = 0; p < this.handedOver.length; p++) if (!assigned.has(p)) this.handedOver[p] = NOTHING_YET;
+  }
+
+  isAtEnd(partition: number): boolean {
+    return this.ends !== null && this.next[partition] >= this.ends[partition];
+  }
+
+  areAllAtEnd(): boolean {
+    return this.next.every((_, partition) => this.isAtEnd(partition));
+  }
+
+  /** Messages behind the partitions' high watermarks. */
+  lag(): number {
+    let lag = 0n;
+    for (let p = 0; p < this.next.length; p++) if (this.high[p] > this.next[p]) lag += this.high[p] - this.next[p];
+    return Number(lag);
+  }
+}

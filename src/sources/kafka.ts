@@ -1,0 +1,168 @@
+import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
+import { BatchBridge } from './kafka-bridge';
+import type { KafkaCheckpoint } from './kafka-batch';
+import { kafkaClientOf } from './kafka-client';
+import { OffsetCommits } from './kafka-commits';
+import type { KafkaSourceConfig } from './kafka-config';
+import { PartitionProgress } from './kafka-progress';
+import { partitionStartsOf } from './kafka-start';
+import type { Source, SourceBatch } from './source';
+
+/**
+ * Batches buffered between kafkajs and the pipeline. With kafkajs's default fetch sizes this bounds
+ * the messages held in memory to about BUFFERED_BATCHES × 1 MiB (maxBytesPerPartition) buffered
+ * here plus one fetch response of at most 10 MiB (maxBytes) still with kafkajs.
+ */
+const BUFFERED_BATCHES = 4;
+/** Released offsets are committed at most this often (and once more at close). */
+const COMMIT_INTERVAL_MS = 1000;
+/** While the buffer is full, eachBatch heartbeats this often so the group keeps the member. */
+const HEARTBEAT_WAIT_MS = 1000;
+/**
+ * How long a fetch waits on the broker for new messages, and how long kafkajs sleeps while every
+ * partition is paused; it bounds how long `close` waits for the fetch loop to stop.
+ */
+const MAX_FETCH_WAIT_MS = 500;
+
+export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig): Source {
+  return new KafkaSource(config);
+}
+
+/**
+ * The Kafka source (SPEC §5): one consumer of the group reads every partition of the topic, and
+ * offsets are committed only from checkpoints the pipeline released (`batchDurable`), so delivery
+ * is at-least-once. The job expects to be the group's only member, as its windows span all
+ * partitions. On a rebalance, kafkajs re-reads kept partitions from the committed offsets; what
+ * was handed over already is skipped, and revoked partitions are no longer committed. A restart
+ * replays from the committed offsets: events whose windows an earlier run made durable are skipped
+ * by the pipeline, the rest are counted again in windows that were never written.
+ */
+class KafkaSource implements Source {
+  readonly description: string;
+  readonly job: string;
+  private readonly admin: Admin;
+  private readonly consumer: Consumer;
+  private readonly bridge = new BatchBridge<SourceBatch>(BUFFERED_BATCHES);
+  private readonly commits: OffsetCommits;
+  private progress: PartitionProgress | null = null;
+  private starting: Promise<void> | null = null;
+  /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
+  private consuming = false;
+
+  constructor(private readonly config: KafkaSourceConfig) {
+    const { topic, group, connection } = config;
+    this.description = `kafka:${topic} (group ${group}, brokers ${connection.brokers.join(',')})`;
+    this.job = `${group}/${topic}`;
+    const kafka = kafkaClientOf(connection, 'clickstream');
+    this.admin = kafka.admin();
+    this.consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: MAX_FETCH_WAIT_MS });
+    this.commits = new OffsetCommits(
+      (offsets) => this.consumer.commitOffsets(offsets.map((offset) => ({ topic, ...offset }))),
+      COMMIT_INTERVAL_MS,
+    );
+  }
+
+  /** Known once `batches()` has fetched the topic's metadata, before its first batch. */
+  partitionCount(): number {
+    return this.progress?.partitionCount ?? 0;
+  }
+
+  isBounded(): boolean {
+    return this.config.stopAtEnd;
+  }
+
+  batches(): AsyncIterable<SourceBatch> {
+    this.starting ??= this.start().catch((error: Error) => this.bridge.fail(this.failureOf(error)));
+    return this.bridge;
+  }
+
+  stop(): void {
+    this.bridge.end();
+    this.pause();
+  }
+
+  batchDurable(checkpoint: unknown): void {
+    const { partition, nextOffset } = checkpoint as KafkaCheckpoint;
+    this.commits.release(partition, BigInt(nextOffset));
+  }
+
+  lag(): number | null {
+    return this.progress?.lag() ?? null;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.starting;
+    try {
+      if (this.consuming) await this.commits.flush();
+    } finally {
+      await Promise.all([this.consumer.disconnect(), this.admin.disconnect()]);
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { topic, group, fromBeginning, stopAtEnd } = this.config;
+    await this.admin.connect();
+    this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
+    if (this.progress.areAllAtEnd()) this.bridge.finish();
+    if (this.bridge.isClosed()) return;
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning });
+    this.follow(this.progress);
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handOver(payload) });
+  }
+
+  /** Keeps track of the group's assignment, of consumer crashes, and of batches that never reach eachBatch. */
+  private follow(progress: PartitionProgress): void {
+    const { events } = this.consumer;
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      const assigned = payload.memberAssignment[this.config.topic] ?? [];
+      this.commits.assign(assigned);
+      progress.keepOnly(new Set(assigned));
+      this.consuming = true;
+      if (this.bridge.isClosed()) this.pause();
+    });
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      // kafkajs has dropped the consumer group; on a restart, the next GROUP_JOIN brings one back.
+      this.consuming = false;
+      if (!payload.restart) this.bridge.fail(this.failureOf(payload.error));
+    });
+    this.consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
+      // A batch of only control records or aborted messages skips eachBatch but moves the partition on.
+      if (payload.batchSize > 0) return;
+      progress.skipTo(payload.partition, BigInt(payload.lastOffset) + 1n);
+      this.noteEnd(progress, payload.partition);
+    });
+  }
+
+  /** eachBatch: hands the new part of the batch to the pipeline, waiting (and heartbeating) while the buffer is full. */
+  private async handOver({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
+    // Stopped or at the end: the topic is paused, and an unresolved batch is simply fetched again if ever resumed.
+    if (this.bridge.isClosed()) return;
+    const progress = this.progress!;
+    const taken = progress.take(batch);
+    resolveOffset(batch.lastOffset());
+    if (taken !== null) this.bridge.push(taken);
+    this.noteEnd(progress, batch.partition);
+    while (!this.bridge.hasRoom() && isRunning()) {
+      await this.bridge.waitForRoom(HEARTBEAT_WAIT_MS);
+      await heartbeat();
+    }
+  }
+
+  /** With --stop-at-end, a partition at its end stops fetching; once all are there the source ends. */
+  private noteEnd(progress: PartitionProgress, partition: number): void {
+    if (!progress.isAtEnd(partition)) return;
+    this.pause([partition]);
+    if (progress.areAllAtEnd()) this.bridge.finish();
+  }
+
+  /** Stops fetching the given partitions (all by default); kafkajs discards their fetched data. */
+  private pause(partitions?: number[]): void {
+    if (this.consuming) this.consumer.pause([{ topic: this.config.topic, partitions }]);
+  }
+
+  private failureOf(error: Error): Error {
+    return new Error(`Kafka source ${this.description}: ${error.message}`, { cause: error });
+  }
+}
