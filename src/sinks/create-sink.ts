@@ -11,6 +11,6 @@ export function createSink(config: SinkConfig): Sink {
     case 'sqlite':
       return (require('./sqlite') as typeof import('./sqlite')).createSqliteSink(config.path);
     case 'cassandra':
-      throw new Error('the Cassandra sink is not available yet');
+      return (require('./cassandra') as typeof import('./cassandra')).createCassandraSink(config.cassandra);
   }
 }

@@ -1,0 +1,61 @@
+import { Client, type ClientOptions, auth, errors, policies, types } from 'cassandra-driver';
+import type { CassandraConfig } from './config';
+
+/** Both sides read and write at LOCAL_QUORUM, so the recommender sees every acknowledged window. */
+export const CONSISTENCY = types.consistencies.localQuorum;
+
+/**
+ * Driver options for a CassandraConfig. The password goes only to the auth provider: it is never
+ * part of a message, a log line or `describeSink`.
+ */
+function clientOptionsOf(config: CassandraConfig, retry?: policies.retry.RetryPolicy): ClientOptions {
+  return {
+    contactPoints: [...config.contactPoints],
+    localDataCenter: config.localDataCenter,
+    ...(config.username !== undefined && config.password !== undefined
+      ? { authProvider: new auth.PlainTextAuthProvider(config.username, config.password) }
+      : {}),
+    ...(config.tls ? { sslOptions: {} } : {}),
+    policies: {
+      // The default reconnection backs off to 10 minutes; a node back after a minute's outage must be
+      // seen within seconds, inside the sink's retry budget.
+      reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false),
+      ...(retry === undefined ? {} : { retry }),
+    },
+    queryOptions: { consistency: CONSISTENCY, prepare: true },
+  };
+}
+
+/** A connected client; fails with the contact points named (never the credentials). */
+export async function connectClient(config: CassandraConfig, retry?: policies.retry.RetryPolicy): Promise<Client> {
+  const client = new Client(clientOptionsOf(config, retry));
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.shutdown().catch(() => undefined);
+    throw new Error(`cannot connect to Cassandra at ${config.contactPoints.join(',')}: ${messageOf(error)}`, { cause: error });
+  }
+  return client;
+}
+
+/** The driver's "no host" message inspects each host's error, stack and all: one line a host is enough. */
+export function messageOf(error: unknown): string {
+  if (!(error instanceof errors.NoHostAvailableError)) return error instanceof Error ? error.message : String(error);
+  const perHost = Object.entries(error.innerErrors as Record<string, unknown>).map(
+    ([host, inner]) => `${host}: ${inner instanceof Error ? inner.message : String(inner)}`,
+  );
+  return perHost.length > 0 ? perHost.join('; ') : error.message;
+}
+
+/** bigint columns come back as Long. */
+export function numberOf(value: types.Long | number): number {
+  return typeof value === 'number' ? value : value.toNumber();
+}
+
+/** The window_end column of every row, in the order read. */
+export function windowEndsOf(result: types.ResultSet): number[] {
+  return result.rows.map((row) => numberOf(row.get('window_end')));
+}
+
+/** One prepared read, however the caller retries it. */
+export type Read = (query: string, params: unknown[]) => Promise<types.ResultSet>;

@@ -1,0 +1,31 @@
+import type { Client } from 'cassandra-driver';
+import { type RetryPolicy, withRetry } from './cassandra-retry';
+import { CASSANDRA_TABLES, CASSANDRA_TABLE_NAMES, type CassandraTable, createKeyspaceCql, createTableCql, metadataNameOf } from './cassandra-schema';
+
+/** Metadata#checkSchemaAgreement is documented by the driver but missing from its typings. */
+interface SchemaAgreement {
+  checkSchemaAgreement(): Promise<boolean>;
+}
+
+/** Creates the keyspace and tables if absent (SPEC §4) and checks existing ones have our columns. */
+export async function createSchema(client: Client, keyspace: string, retry: RetryPolicy): Promise<void> {
+  const ddl = [createKeyspaceCql(keyspace), ...CASSANDRA_TABLE_NAMES.map((table) => createTableCql(keyspace, table))];
+  for (const statement of ddl) {
+    // The driver waits for schema agreement after each change before it resolves.
+    await withRetry(`creating the schema of keyspace ${keyspace}`, () => client.execute(statement, [], { prepare: false }), retry);
+  }
+  if (!(await (client.metadata as unknown as SchemaAgreement).checkSchemaAgreement())) {
+    throw new Error(`Cassandra nodes do not agree on the schema of keyspace ${keyspace}; try again once they do`);
+  }
+  for (const table of CASSANDRA_TABLE_NAMES) await assertTableHasColumns(client, keyspace, table);
+}
+
+/** CREATE TABLE IF NOT EXISTS keeps a table of another design: say so now, not on the first write. */
+async function assertTableHasColumns(client: Client, keyspace: string, table: CassandraTable): Promise<void> {
+  const metadata = await client.metadata.getTable(metadataNameOf(keyspace), table);
+  const present = new Set(metadata?.columns.map((column) => column.name) ?? []);
+  const missing = Object.keys(CASSANDRA_TABLES[table].columns).filter((column) => !present.has(column));
+  if (missing.length > 0) {
+    throw new Error(`table ${keyspace}.${table} exists without column(s) ${missing.join(', ')}: it has another design; use another keyspace`);
+  }
+}

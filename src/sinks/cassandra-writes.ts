@@ -1,0 +1,129 @@
+import type { WindowRows } from '../windows/window';
+import { CASSANDRA_TABLES, type CassandraTable } from './cassandra-schema';
+import { CLIENT_BUCKETS, bucketOf, dayOf } from './cassandra-partitions';
+
+export interface Statement {
+  readonly query: string;
+  readonly params: unknown[];
+}
+
+/** One request: a lone statement, or an unlogged batch whose statements all hit one partition. */
+export type Request = readonly Statement[];
+
+/** Rows per single-partition batch: one mutation on the replica, far fewer round trips. */
+const BATCH_ROWS = 100;
+
+function insertCql(keyspace: string, table: CassandraTable): string {
+  const columns = Object.keys(CASSANDRA_TABLES[table].columns);
+  const marks = columns.map(() => '?').join(', ');
+  return `INSERT INTO ${keyspace}.${table} (${columns.join(', ')}) VALUES (${marks}) USING TIMESTAMP ?`;
+}
+
+/** The sink's prepared statements; every write states its timestamp. */
+export function writeCql(keyspace: string) {
+  return {
+    deleteVisitors: `DELETE FROM ${keyspace}.page_unique_visitors USING TIMESTAMP ? WHERE window_end = ?`,
+    deleteVisits: `DELETE FROM ${keyspace}.client_page_visits USING TIMESTAMP ? WHERE window_end = ? AND bucket = ?`,
+    deleteTopicWindow: `DELETE FROM ${keyspace}.topic_windows USING TIMESTAMP ? WHERE topic = ? AND day = ? AND window_end = ?`,
+    insertVisitors: insertCql(keyspace, 'page_unique_visitors'),
+    insertVisits: insertCql(keyspace, 'client_page_visits'),
+    insertWindow: insertCql(keyspace, 'windows'),
+    insertTopicWindow: insertCql(keyspace, 'topic_windows'),
+    insertTopicLatest: insertCql(keyspace, 'topic_latest_window'),
+    deleteTopicLatest: `DELETE FROM ${keyspace}.topic_latest_window USING TIMESTAMP ? WHERE topic = ?`,
+    saveProgress: insertCql(keyspace, 'progress'),
+  } as const;
+}
+
+export type WriteCql = ReturnType<typeof writeCql>;
+
+/** What an earlier write of the same window left: its topics and its insert timestamp. */
+export interface PreviousWrite {
+  readonly topics: readonly string[];
+  readonly writtenAt: number;
+}
+
+/** topic → what topic_latest_window must hold after this write (null: no row); other topics keep theirs. */
+export type LatestChanges = ReadonlyMap<string, number | null>;
+
+/**
+ * A window in two waves. `rows` deletes at `t` everything an earlier write of the window left and
+ * inserts the new rows at t + 1, so the order requests land in does not matter. `index` then makes
+ * the window findable (windows, topic_windows, topic_latest_window), so the recommender never finds a
+ * window whose rows are still on their way.
+ */
+export interface WindowPlan {
+  readonly rows: Request[];
+  readonly index: Request[];
+}
+
+export function planWindow(
+  cql: WriteCql,
+  window: WindowRows,
+  previousTopics: readonly string[],
+  latest: LatestChanges,
+  t: number,
+): WindowPlan {
+  const end = window.windowEnd;
+  const day = dayOf(end);
+  const deletes: Request[] = [
+    [{ query: cql.deleteVisitors, params: [t, end] }],
+    ...Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => [{ query: cql.deleteVisits, params: [t, end, bucket] }]),
+    ...previousTopics.map((topic) => [{ query: cql.deleteTopicWindow, params: [t, topic, day, end] }]),
+  ];
+  const topics = topicsOf(window);
+  const times = [window.windowStart, end, window.windowTs];
+  const index: Request[] = [
+    [{ query: cql.insertWindow, params: [day, ...times, window.events, topics, t + 1] }],
+    ...topics.map((topic) => [{ query: cql.insertTopicWindow, params: [topic, day, end, t + 1] }]),
+    ...[...latest].map(([topic, latestEnd]) => [
+      latestEnd === null
+        ? { query: cql.deleteTopicLatest, params: [t + 1, topic] }
+        : { query: cql.insertTopicLatest, params: [topic, latestEnd, t + 1] },
+    ]),
+  ];
+  return { rows: [...deletes, ...visitorBatches(cql, window, t + 1), ...visitBatches(cql, window, t + 1)], index };
+}
+
+/** The distinct topics with rows in the window. */
+export function topicsOf(window: WindowRows): string[] {
+  return [...new Set(window.pageUniqueVisitors.topics)];
+}
+
+function visitorBatches(cql: WriteCql, window: WindowRows, at: number): Request[] {
+  const { topics, pages, visitors } = window.pageUniqueVisitors;
+  const times = [window.windowStart, window.windowEnd, window.windowTs];
+  const statements = topics.map((topic, i) => ({
+    query: cql.insertVisitors,
+    params: [...times, topic, pages[i], visitors[i], at],
+  }));
+  return chunks(statements, BATCH_ROWS);
+}
+
+function visitBatches(cql: WriteCql, window: WindowRows, at: number): Request[] {
+  const { clientIds, topics, pages, visits } = window.clientPageVisits;
+  const times = [window.windowStart, window.windowEnd, window.windowTs];
+  const byBucket: Statement[][] = Array.from({ length: CLIENT_BUCKETS }, () => []);
+  clientIds.forEach((clientId, i) => {
+    const bucket = bucketOf(clientId);
+    byBucket[bucket].push({ query: cql.insertVisits, params: [...times, bucket, clientId, topics[i], pages[i], visits[i], at] });
+  });
+  return byBucket.flatMap((statements) => chunks(statements, BATCH_ROWS));
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+/** Parallel column arrays of unequal length are an upstream bug: refuse the window whole. */
+export function assertColumnsAlign(window: WindowRows): void {
+  const { clientIds, topics, pages, visits } = window.clientPageVisits;
+  const visitors = window.pageUniqueVisitors;
+  const lengths = [clientIds.length, topics.length, pages.length, visits.length];
+  const pageLengths = [visitors.topics.length, visitors.pages.length, visitors.visitors.length];
+  if (new Set(lengths).size > 1 || new Set(pageLengths).size > 1) {
+    throw new Error(`window ending ${window.windowEnd}: its column arrays differ in length`);
+  }
+}

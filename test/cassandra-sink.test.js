@@ -1,0 +1,458 @@
+'use strict';
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const cassandra = require('cassandra-driver');
+const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('./helpers/services');
+const { windowRows, SLIDE } = require('./helpers/window-rows');
+const { createCassandraSink } = require('../dist/sinks/cassandra');
+const { createSink } = require('../dist/sinks/create-sink');
+const { withRetry, isTransient, backoffMs } = require('../dist/sinks/cassandra-retry');
+const { createWriteClock } = require('../dist/sinks/cassandra-clock');
+const { forEachConcurrently } = require('../dist/sinks/cassandra-concurrency');
+const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../dist/sinks/cassandra-partitions');
+const { planWindow, writeCql } = require('../dist/sinks/cassandra-writes');
+const { CASSANDRA_TABLE_NAMES } = require('../dist/sinks/cassandra-schema');
+
+const { errors, types } = cassandra;
+const KEYSPACE = `cs_test_${Date.now()}`;
+const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
+
+// ---- Pure parts: no server needed ----
+
+test('timeouts, Unavailable, overload and no host are transient; bad requests are not', () => {
+  const codes = types.responseErrorCodes;
+  for (const code of [codes.writeTimeout, codes.readTimeout, codes.unavailableException, codes.overloaded, codes.isBootstrapping]) {
+    assert.ok(isTransient(new errors.ResponseError(code, 'x')), `code ${code}`);
+  }
+  assert.ok(isTransient(new errors.OperationTimedOutError('timed out')));
+  assert.ok(isTransient(new errors.NoHostAvailableError({})));
+  for (const code of [codes.syntaxError, codes.invalid, codes.unauthorized, codes.badCredentials]) {
+    assert.not.ok(isTransient(new errors.ResponseError(code, 'x')), `code ${code}`);
+  }
+  assert.not.ok(isTransient(new TypeError('bad value')));
+});
+
+test('backoff doubles from the first delay, caps, and keeps half of each step fixed', () => {
+  const policy = { firstDelayMs: 100, maxDelayMs: 1000, giveUpAfterMs: 60_000 };
+  assert.equal([1, 2, 3, 4, 5, 6].map((n) => backoffMs(policy, n, () => 1)), [100, 200, 400, 800, 1000, 1000]);
+  assert.equal([1, 2, 3, 4, 5, 6].map((n) => backoffMs(policy, n, () => 0)), [50, 100, 200, 400, 500, 500]);
+});
+
+/** A fake clock whose sleeps advance it, so retry schedules run instantly and exactly. */
+function fakeTime() {
+  const slept = [];
+  let now = 0;
+  return { slept, hooks: { now: () => now, sleep: async (ms) => { slept.push(ms); now += ms; }, random: () => 1 } };
+}
+
+test('withRetry rides out transient failures and returns the first success', async () => {
+  const { slept, hooks } = fakeTime();
+  let calls = 0;
+  const result = await withRetry('op', async () => {
+    calls += 1;
+    if (calls < 4) throw new errors.NoHostAvailableError({});
+    return 'done';
+  }, { firstDelayMs: 100, maxDelayMs: 5000, giveUpAfterMs: 120_000 }, hooks);
+  assert.is(result, 'done');
+  assert.is(calls, 4);
+  assert.equal(slept, [100, 200, 400]);
+});
+
+test('withRetry keeps trying for the whole budget (a 60 s outage passes), then names what failed', async () => {
+  const { slept, hooks } = fakeTime();
+  let calls = 0;
+  const outage = async () => {
+    calls += 1;
+    throw new errors.ResponseError(types.responseErrorCodes.writeTimeout, 'Operation timed out - received only 0 responses.');
+  };
+  try {
+    await withRetry('writing the window ending 60000', outage, { firstDelayMs: 100, maxDelayMs: 5000, giveUpAfterMs: 120_000 }, hooks);
+    assert.unreachable('an endless outage must fail');
+  } catch (error) {
+    assert.match(error.message, /^writing the window ending 60000: failed \d+ times over 120 s, giving up: Operation timed out/);
+  }
+  assert.is(slept.reduce((a, b) => a + b, 0), 120_000, 'the last try is at the end of the budget');
+  assert.ok(slept.every((ms) => ms <= 5000));
+  assert.is(calls, slept.length + 1);
+});
+
+test('withRetry does not retry a request the server rejects', async () => {
+  const { slept, hooks } = fakeTime();
+  let calls = 0;
+  try {
+    await withRetry('op', async () => {
+      calls += 1;
+      throw new errors.ResponseError(types.responseErrorCodes.invalid, 'Undefined column name x');
+    }, undefined, hooks);
+    assert.unreachable();
+  } catch (error) {
+    assert.is(error.message, 'op: Undefined column name x');
+  }
+  assert.is(calls, 1);
+  assert.equal(slept, []);
+});
+
+test('the write clock only goes up, by at least 2 (t and t + 1 per write), even when time steps back', () => {
+  const times = [5_000, 5_000, 4_000, 9_000, 9_001];
+  const clock = createWriteClock(() => times.shift());
+  assert.equal([clock.next(), clock.next(), clock.next(), clock.next()], [5_000, 5_002, 5_004, 9_000]);
+  assert.is(clock.next(50_000), 50_000);
+});
+
+test('forEachConcurrently keeps at most `limit` in flight and stops starting work after a failure', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const started = [];
+  const items = Array.from({ length: 20 }, (_, i) => i);
+  try {
+    await forEachConcurrently(items, 3, async (i) => {
+      started.push(i);
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      if (i === 4) throw new Error('item 4 failed');
+    });
+    assert.unreachable();
+  } catch (error) {
+    assert.is(error.message, 'item 4 failed');
+  }
+  assert.is(most, 3);
+  assert.is(inFlight, 0, 'nothing is left running when it rejects');
+  assert.ok(started.length < items.length);
+});
+
+test('bucketOf is FNV-1a of the UTF-8 bytes mod 16, and dayOf is the UTC midnight', () => {
+  assert.is(CLIENT_BUCKETS, 16);
+  assert.is(bucketOf(''), 0x811c9dc5 % 16);
+  assert.is(bucketOf('a'), 0xe40c292c % 16);
+  assert.is(bucketOf('foobar'), 0xbf9cf968 % 16);
+  const counts = new Array(16).fill(0);
+  for (let i = 0; i < 16_000; i++) counts[bucketOf(String(4149719179064208 + i))] += 1;
+  assert.ok(counts.every((n) => n > 800 && n < 1200), `buckets are even: ${counts}`);
+  assert.is(dayOf(Date.UTC(2017, 0, 25, 23, 59)), Date.UTC(2017, 0, 25));
+  assert.is(dayOf(Date.UTC(2017, 0, 26)), Date.UTC(2017, 0, 26));
+});
+
+test('walkBackDays reads newest day first, stops when it has enough, and never passes its bound', async () => {
+  const from = Date.UTC(2017, 0, 25, 12);
+  const asked = [];
+  const stored = new Map([[Date.UTC(2017, 0, 25), [from - 1]], [Date.UTC(2017, 0, 23), [from - 2 * DAY_MS, from - 2 * DAY_MS - 1]]]);
+  const found = await walkBackDays(from, 2, async (day, limit) => {
+    asked.push([day, limit]);
+    return (stored.get(day) ?? []).slice(0, limit);
+  });
+  assert.equal(found, [from - 1, from - 2 * DAY_MS]);
+  assert.equal(asked, [[Date.UTC(2017, 0, 25), 2], [Date.UTC(2017, 0, 24), 1], [Date.UTC(2017, 0, 23), 1]]);
+  const days = [];
+  assert.equal(await walkBackDays(from, 1, async (day) => (days.push(day), [])), []);
+  assert.is(days.length, WALK_BACK_DAYS + 1);
+});
+
+test('every batch of a window plan holds one partition, and replay deletes come at t, inserts at t + 1', () => {
+  const cql = writeCql('ks');
+  const visits = Array.from({ length: 1000 }, (_, i) => [`client ${i % 300}`, `T${i % 3}`, `page ${i}`, 1]);
+  const visitors = Array.from({ length: 250 }, (_, i) => [`T${i % 3}`, `page ${i}`, 1]);
+  const window = windowRows({ end: 10 * SLIDE, visits, visitors });
+  const plan = planWindow(cql, window, ['T0', 'Old'], new Map([['T1', 10 * SLIDE]]), 1000);
+  let rows = 0;
+  for (const request of [...plan.rows, ...plan.index]) {
+    const partitions = new Set(request.map(({ query, params }) => {
+      if (query === cql.insertVisits) return `visits ${params[1]} ${params[3]}`;
+      if (query === cql.insertVisitors) return `visitors ${params[1]}`;
+      return `other ${query}`;
+    }));
+    assert.is(partitions.size, 1, `a batch spans ${[...partitions]}`);
+    if (request.length > 1) assert.ok(request.every(({ query }) => query === cql.insertVisits || query === cql.insertVisitors));
+    for (const { query, params } of request) {
+      const at = query.startsWith('DELETE') ? params[0] : params[params.length - 1];
+      assert.is(at, query.startsWith('DELETE') ? 1000 : 1001, query);
+      if (query === cql.insertVisits) {
+        assert.is(params[3], bucketOf(params[4]));
+        rows += 1;
+      }
+    }
+  }
+  assert.is(rows, 1000);
+  const deletes = plan.rows.flat().filter(({ query }) => query.startsWith('DELETE'));
+  assert.is(deletes.length, 1 + CLIENT_BUCKETS + 2, 'one per visitors partition, visit bucket and earlier topic');
+});
+
+// ---- Against the local Cassandra ----
+
+let admin;
+
+async function adminClient() {
+  admin ??= new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT], localDataCenter: LOCAL_DC });
+  await admin.connect();
+  return admin;
+}
+
+test.after(async () => {
+  if (admin === undefined) return;
+  await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
+  await admin.shutdown();
+});
+
+/** Every row of a table as plain objects (bigint as numbers), in a stable order. */
+async function rowsOf(table, keyspace = KEYSPACE) {
+  const client = await adminClient();
+  const result = await client.execute(`SELECT * FROM ${keyspace}.${table}`);
+  const plain = result.rows.map((row) =>
+    Object.fromEntries(result.columns.map(({ name }) => {
+      const value = row[name];
+      return [name, value instanceof types.Long ? value.toNumber() : value];
+    })),
+  );
+  return sorted(plain);
+}
+
+/** Rows in one canonical order, whatever order the server returned them in. */
+function sorted(rows) {
+  return rows.map((row) => JSON.stringify(row, Object.keys(row).sort())).sort().map((text) => JSON.parse(text));
+}
+
+function sortedValues(tuples) {
+  return tuples.map((tuple) => JSON.stringify(tuple)).sort().map((text) => JSON.parse(text));
+}
+
+/** The named columns of each row, as sorted tuples. */
+function pick(rows, ...names) {
+  return sortedValues(rows.map((row) => names.map((name) => row[name])));
+}
+
+async function withSink(run, config = CONFIG) {
+  const sink = createCassandraSink(config);
+  await sink.open();
+  try {
+    return await run(sink);
+  } finally {
+    await sink.close();
+  }
+}
+
+const E1 = Date.UTC(2017, 0, 25, 23, 58);
+const E2 = E1 + SLIDE;
+const E3 = E2 + SLIDE; // the next UTC day
+const DAY1 = Date.UTC(2017, 0, 25);
+const DAY2 = Date.UTC(2017, 0, 26);
+
+// Two clients, two topics; c2 also in a second topic, so buckets and topics both hold several rows.
+const VISITS_E1 = [['c1', 'Action', 'Die Hard', 2], ['c2', 'Action', 'Die Hard', 1], ['c2', 'Comedy', 'Airplane!', 3]];
+const FIRST_E1 = windowRows({ end: E1, visits: VISITS_E1, visitors: [['Action', 'Die Hard', 2], ['Comedy', 'Airplane!', 1]] });
+const E2_ROWS = windowRows({ end: E2, visits: [['c9', 'Drama ✨', 'Heat', 1]], visitors: [['Drama ✨', 'Heat', 1]] });
+const E3_ROWS = windowRows({ end: E3, visits: [['c1', 'Comedy', 'Up', 5]], visitors: [['Comedy', 'Up', 1]] });
+
+test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the SPEC §4 columns', async () => {
+  if (!(await requireServices())) return;
+  await withSink(async () => undefined);
+  const client = await adminClient();
+  const keyspace = (await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [KEYSPACE])).first();
+  assert.equal(keyspace.replication, { class: 'org.apache.cassandra.locator.SimpleStrategy', replication_factor: '1' });
+  const tables = (await client.execute('SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?', [KEYSPACE])).rows;
+  assert.equal(tables.map((row) => row.table_name).sort(), [...CASSANDRA_TABLE_NAMES].sort());
+  const columns = async (table) => {
+    const result = await client.execute(
+      'SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [KEYSPACE, table]);
+    return Object.fromEntries(result.rows.map((row) => [row.column_name, row.type]));
+  };
+  const times = { window_start: 'bigint', window_end: 'bigint', window_ts: 'bigint' };
+  assert.equal(await columns('client_page_visits'), { ...times, bucket: 'int', client_id: 'text', topic: 'text', page: 'text', visits: 'int' });
+  assert.equal(await columns('page_unique_visitors'), { ...times, topic: 'text', page: 'text', visitors: 'int' });
+  assert.equal(await columns('windows'), { ...times, day: 'bigint', events: 'bigint', topics: 'frozen<set<text>>' });
+  // Opening again leaves the schema as it is.
+  await withSink(async () => undefined);
+});
+
+test('several windows in one call, read back with plain SELECTs by column name', async () => {
+  if (!(await requireServices())) return;
+  await withSink((sink) => sink.writeWindows([FIRST_E1, E2_ROWS, E3_ROWS], null));
+  const start = (end) => end - 2 * SLIDE;
+  const ts = (end) => start(end) + 1000;
+  const time = (end) => ({ window_start: start(end), window_end: end, window_ts: ts(end) });
+  assert.equal(await rowsOf('windows'), sorted([
+    { day: DAY1, ...time(E1), events: 6, topics: ['Action', 'Comedy'] },
+    { day: DAY1, ...time(E2), events: 1, topics: ['Drama ✨'] },
+    { day: DAY2, ...time(E3), events: 5, topics: ['Comedy'] },
+  ]));
+  assert.equal(await rowsOf('client_page_visits'), sorted([
+    { ...time(E1), bucket: bucketOf('c1'), client_id: 'c1', topic: 'Action', page: 'Die Hard', visits: 2 },
+    { ...time(E1), bucket: bucketOf('c2'), client_id: 'c2', topic: 'Action', page: 'Die Hard', visits: 1 },
+    { ...time(E1), bucket: bucketOf('c2'), client_id: 'c2', topic: 'Comedy', page: 'Airplane!', visits: 3 },
+    { ...time(E2), bucket: bucketOf('c9'), client_id: 'c9', topic: 'Drama ✨', page: 'Heat', visits: 1 },
+    { ...time(E3), bucket: bucketOf('c1'), client_id: 'c1', topic: 'Comedy', page: 'Up', visits: 5 },
+  ]));
+  assert.equal(pick(await rowsOf('page_unique_visitors'), 'window_end', 'topic', 'page', 'visitors'), [
+    [E1, 'Action', 'Die Hard', 2],
+    [E1, 'Comedy', 'Airplane!', 1],
+    [E2, 'Drama ✨', 'Heat', 1],
+    [E3, 'Comedy', 'Up', 1],
+  ]);
+  assert.equal(pick(await rowsOf('topic_latest_window'), 'topic', 'window_end'), [
+    ['Action', E1],
+    ['Comedy', E3],
+    ['Drama ✨', E2],
+  ]);
+  assert.equal(pick(await rowsOf('topic_windows'), 'topic', 'day', 'window_end'), [
+    ['Action', DAY1, E1],
+    ['Comedy', DAY1, E1],
+    ['Comedy', DAY2, E3],
+    ['Drama ✨', DAY1, E2],
+  ]);
+});
+
+test('a replay with fewer rows leaves exactly the new rows in every table; other windows stay', async () => {
+  if (!(await requireServices())) return;
+  // E3 again without Comedy: Comedy's latest window falls back to E1; Drama ✨ appears in E3.
+  const replayE3 = windowRows({ end: E3, visits: [['c3', 'Drama ✨', 'Alien', 4]], visitors: [['Drama ✨', 'Alien', 1]] });
+  // E1 again without Action, the only window Action had: its latest-window row goes.
+  const replayE1 = windowRows({ end: E1, visits: [['c2', 'Comedy', 'Airplane!', 7]], visitors: [['Comedy', 'Airplane!', 1]] });
+  await withSink((sink) => sink.writeWindows([replayE3], null));
+  await withSink((sink) => sink.writeWindows([replayE1], null));
+  assert.equal(pick(await rowsOf('client_page_visits'), 'window_end', 'client_id', 'topic', 'page', 'visits'), [
+    [E1, 'c2', 'Comedy', 'Airplane!', 7],
+    [E2, 'c9', 'Drama ✨', 'Heat', 1],
+    [E3, 'c3', 'Drama ✨', 'Alien', 4],
+  ]);
+  assert.equal(pick(await rowsOf('page_unique_visitors'), 'window_end', 'topic', 'page', 'visitors'), [
+    [E1, 'Comedy', 'Airplane!', 1],
+    [E2, 'Drama ✨', 'Heat', 1],
+    [E3, 'Drama ✨', 'Alien', 1],
+  ]);
+  assert.equal(pick(await rowsOf('windows'), 'window_end', 'events', 'topics'), [
+    [E1, 7, ['Comedy']],
+    [E2, 1, ['Drama ✨']],
+    [E3, 4, ['Drama ✨']],
+  ]);
+  assert.equal(pick(await rowsOf('topic_windows'), 'topic', 'window_end'), [
+    ['Comedy', E1],
+    ['Drama ✨', E2],
+    ['Drama ✨', E3],
+  ]);
+  assert.equal(pick(await rowsOf('topic_latest_window'), 'topic', 'window_end'), [
+    ['Comedy', E1],
+    ['Drama ✨', E3],
+  ]);
+});
+
+test('a replay replaces rows an earlier writer wrote with timestamps ahead of this clock', async () => {
+  if (!(await requireServices())) return;
+  const keyspace = `${KEYSPACE}_skew`;
+  const config = { ...CONFIG, keyspace };
+  const client = await adminClient();
+  try {
+    await withSink((sink) => sink.writeWindows([E2_ROWS], null), config);
+    // A writer whose clock ran an hour ahead wrote E2 with another client's row.
+    const ahead = (Date.now() + 3_600_000) * 1000;
+    await client.execute(`DELETE FROM ${keyspace}.client_page_visits USING TIMESTAMP ? WHERE window_end = ? AND bucket = ?`,
+      [ahead, E2, bucketOf('c9')], { prepare: true });
+    await client.execute(
+      `INSERT INTO ${keyspace}.client_page_visits (window_end, bucket, client_id, topic, page, visits, window_start, window_ts) ` +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?',
+      [E2, bucketOf('stale'), 'stale', 'Drama ✨', 'Heat', 1, E2 - 2 * SLIDE, E2 - SLIDE, ahead + 1], { prepare: true });
+    await client.execute(`UPDATE ${keyspace}.windows USING TIMESTAMP ? SET events = 99 WHERE day = ? AND window_end = ?`,
+      [ahead + 1, DAY1, E2], { prepare: true });
+    await withSink((sink) => sink.writeWindows([E2_ROWS], null), config);
+    const visits = await rowsOf('client_page_visits', keyspace);
+    assert.equal(visits.map((row) => row.client_id), ['c9']);
+    assert.equal((await rowsOf('windows', keyspace)).map((row) => row.events), [1]);
+  } finally {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  }
+});
+
+test('progress: -Infinity for a new job, recorded per job, kept across sinks, never moved back', async () => {
+  if (!(await requireServices())) return;
+  await withSink(async (sink) => {
+    assert.is(await sink.readProgress('group/topic'), -Infinity);
+    await sink.writeWindows([E2_ROWS], { job: 'group/topic', closedThrough: E3 });
+    await sink.writeWindows([], { job: 'other/topic', closedThrough: E1 });
+    await sink.writeWindows([], { job: 'group/topic', closedThrough: E1 });
+  });
+  await withSink(async (sink) => {
+    assert.is(await sink.readProgress('group/topic'), E3);
+    assert.is(await sink.readProgress('other/topic'), E1);
+    assert.is(await sink.readProgress('never/ran'), -Infinity);
+  });
+  assert.equal(await rowsOf('progress'), sorted([
+    { job: 'group/topic', closed_through: E3 },
+    { job: 'other/topic', closed_through: E1 },
+  ]));
+});
+
+test('a malformed window fails the call before any window of it is written', async () => {
+  if (!(await requireServices())) return;
+  const good = windowRows({ end: E3 + SLIDE, visits: [['c1', 'Action', 'Alien', 1]], visitors: [['Action', 'Alien', 1]] });
+  const broken = windowRows({ end: E3 + 2 * SLIDE, visits: [['c1', 'Action', 'Heat', 1]], visitors: [['Action', 'Heat', 1]] });
+  broken.clientPageVisits.pages.pop();
+  await withSink(async (sink) => {
+    try {
+      await sink.writeWindows([good, broken], { job: 'bad/call', closedThrough: E3 + 2 * SLIDE });
+      assert.unreachable('misaligned columns must be refused');
+    } catch (error) {
+      assert.match(error.message, String(E3 + 2 * SLIDE));
+    }
+    assert.is(await sink.readProgress('bad/call'), -Infinity);
+  });
+  assert.ok((await rowsOf('windows')).every((row) => row.window_end <= E3));
+});
+
+test('large single-partition batches of long UTF-8 strings are accepted', async () => {
+  if (!(await requireServices())) return;
+  const long = (i) => `${'é'.repeat(500)} ${i}`; // about 1 KiB of UTF-8 each
+  const end = E3 + 10 * SLIDE;
+  const visits = Array.from({ length: 400 }, (_, i) => ['one client', 'Action', long(i), i + 1]);
+  const visitors = Array.from({ length: 400 }, (_, i) => ['Action', long(i), 1]);
+  await withSink((sink) => sink.writeWindows([windowRows({ end, visits, visitors })], null));
+  const client = await adminClient();
+  const count = async (table, where, params) =>
+    (await client.execute(`SELECT count(*) AS n FROM ${KEYSPACE}.${table} WHERE ${where}`, params, { prepare: true })).first().n.toNumber();
+  assert.is(await count('client_page_visits', 'window_end = ? AND bucket = ?', [end, bucketOf('one client')]), 400);
+  assert.is(await count('page_unique_visitors', 'window_end = ?', [end]), 400);
+});
+
+test('createSink opens the Cassandra sink; writing before open and bad keyspaces are refused', async () => {
+  if (!(await requireServices())) return;
+  const sink = createSink({ kind: 'cassandra', cassandra: CONFIG });
+  try {
+    await sink.writeWindows([FIRST_E1], null);
+    assert.unreachable('write before open must fail');
+  } catch (error) {
+    assert.match(error.message, 'not open');
+  }
+  await sink.open();
+  assert.is(await sink.readProgress('group/topic'), E3);
+  await sink.close();
+  assert.throws(() => createCassandraSink({ ...CONFIG, keyspace: 'x; DROP KEYSPACE y' }), /not a CQL identifier/);
+});
+
+test('a table of another design is reported by name at open', async () => {
+  if (!(await requireServices())) return;
+  const keyspace = `${KEYSPACE}_other`;
+  const client = await adminClient();
+  try {
+    await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await client.execute(`CREATE TABLE ${keyspace}.windows (window_end bigint PRIMARY KEY, events int)`);
+    try {
+      await createCassandraSink({ ...CONFIG, keyspace }).open();
+      assert.unreachable('a foreign windows table must be refused');
+    } catch (error) {
+      assert.match(error.message, `table ${keyspace}.windows exists without column(s) day, window_start, window_ts, topics`);
+    }
+  } finally {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  }
+});
+
+test('no password in the error when the cluster cannot be reached', async () => {
+  const sink = createCassandraSink({ ...CONFIG, contactPoints: ['127.0.0.1:1'], username: 'u', password: 'SECRET-PW' });
+  try {
+    await sink.open();
+    assert.unreachable('nothing listens on port 1');
+  } catch (error) {
+    assert.match(error.message, 'cannot connect to Cassandra at 127.0.0.1:1');
+    assert.not.match(error.message, 'SECRET-PW');
+  }
+});
+
+test.run();
