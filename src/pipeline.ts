@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ShardDispatcher } from './sharding/dispatcher';
 import { shardOf } from './sharding/shard-of';
 import { createParsedEvent, parseEvent } from './parsing/event';
+import { createScannedEvent, scanEvent } from './parsing/scan';
 import { Watermark } from './windows/watermark';
 import { closedThrough, lastWindowEnd, type WindowSpec } from './windows/spec';
 import { Writer } from './writer/writer';
@@ -46,12 +47,15 @@ export class Pipeline {
   /** Windows an earlier run of the job made durable; replayed events do not reopen them. */
   private restoredThrough = -Infinity;
   private lastArrival = -Infinity;
+  private touchedPartitions = 0;
   private readonly closes = new Map<number, { through: number; issuedAt: number }>();
   private checkpoints: PendingCheckpoints | null = null;
   private readonly writes = new Set<Promise<void>>();
   private failure: Error | null = null;
   private stopping = false;
   private ticker: NodeJS.Timeout | null = null;
+  private readonly scanned = createScannedEvent();
+  private readonly parsed = createParsedEvent();
   private running = true;
 
   constructor(private readonly options: PipelineOptions) {
@@ -76,7 +80,6 @@ export class Pipeline {
       if (source.batchDurable !== undefined) {
         this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.frontier);
       }
-      for (let p = 0; p < this.options.source.partitionCount(); p++) this.watermark.touch(p, this.now());
       this.scheduleTick();
       for await (const batch of this.options.source.batches()) {
         this.throwIfFailed();
@@ -110,41 +113,67 @@ export class Pipeline {
 
   private process(batch: SourceBatch): void {
     const { metrics, spec, clock, deadLetters } = this.options;
-    const event = createParsedEvent();
     const arrival = this.arrivalTime();
-    if (clock === 'event') this.closeDue(closedThrough(spec, this.watermark.touch(batch.partition, arrival)));
+    if (clock === 'event') {
+      this.touchNewPartitions(arrival);
+      this.closeDue(closedThrough(spec, this.watermark.touch(batch.partition, arrival)));
+    }
     else this.closeDue(closedThrough(spec, arrival));
+    const { scanned, parsed } = this;
     const shards = this.dispatcher.shards;
     const messages = batch.messages;
     metrics.received += messages.length;
     metrics.kafkaLag = this.options.source.lag?.() ?? null;
     let latestTime = -Infinity;
     for (let i = 0; i < messages.length; i++) {
-      const reason = parseEvent(messages[i], event);
-      if (reason !== null) {
-        metrics.reject(reason);
-        deadLetters.write(reason, event.detail, batch.position(i), messages[i]);
-        continue;
-      }
-      let time = arrival;
-      if (clock === 'event') {
-        time = event.timestamp;
-        const watermark = this.watermark.observe(batch.partition, time);
-        if (watermark - spec.slideMs >= this.frontier) this.closeDue(closedThrough(spec, watermark));
-        if (lastWindowEnd(spec, time) <= this.frontier) {
-          if (lastWindowEnd(spec, time) <= this.restoredThrough) metrics.replayed++;
-          else {
-            metrics.reject('late');
-            deadLetters.write('late', `every window of ${new Date(time).toISOString()} is closed`, batch.position(i), messages[i]);
-          }
+      const raw = messages[i];
+      const isScanned = scanEvent(raw, scanned);
+      if (!isScanned) {
+        const reason = parseEvent(raw, parsed);
+        if (reason !== null) {
+          metrics.reject(reason);
+          deadLetters.write(reason, parsed.detail, batch.position(i), raw);
           continue;
         }
       }
+      const timestamp = isScanned ? scanned.timestamp : parsed.timestamp;
+      const time = clock === 'event' ? timestamp : arrival;
+      if (clock === 'event' && this.isLate(batch, i, time)) continue;
       if (time > latestTime) latestTime = time;
       metrics.accepted++;
-      this.dispatcher.add(shardOf(event.clientId, shards), event.clientId, event.topic, event.page, time, event.timestamp);
+      if (isScanned) this.dispatcher.addBytes(scanned.clientHash % shards, raw, scanned, time, timestamp);
+      else this.dispatcher.add(shardOf(parsed.clientId, shards), parsed.clientId, parsed.topic, parsed.page, time, timestamp);
     }
     this.checkpoints?.add(batch.checkpoint, latestTime === -Infinity ? -Infinity : lastWindowEnd(spec, latestTime));
+  }
+
+  /**
+   * Event clock: advances the watermark by this event (per event, so lateness never depends on
+   * batching), closes what it passed, and tells whether every window of the event is already closed.
+   */
+  private isLate(batch: SourceBatch, index: number, time: number): boolean {
+    const { spec, metrics, deadLetters } = this.options;
+    const watermark = this.watermark.observe(batch.partition, time);
+    if (watermark - spec.slideMs >= this.frontier) this.closeDue(closedThrough(spec, watermark));
+    const lastEnd = lastWindowEnd(spec, time);
+    if (lastEnd > this.frontier) return false;
+    if (lastEnd <= this.restoredThrough) metrics.replayed++;
+    else {
+      metrics.reject('late');
+      const detail = `every window of ${new Date(time).toISOString()} is closed`;
+      deadLetters.write('late', detail, batch.position(index), batch.messages[index]);
+    }
+    return true;
+  }
+
+  /**
+   * Partitions the source knows of hold the watermark back from the first batch on, until they
+   * deliver or go idle. A Kafka source learns the count only as its iterator starts, so this is
+   * asked per batch rather than before the loop.
+   */
+  private touchNewPartitions(now: number): void {
+    const count = this.options.source.partitionCount();
+    while (this.touchedPartitions < count) this.watermark.touch(this.touchedPartitions++, now);
   }
 
   /** Closes every window ending at or before `through` that is not closed yet. */

@@ -1,7 +1,7 @@
 import Piscina from 'piscina';
 import { join } from 'node:path';
 import { pinnedBalancer, type ShardRoute } from './pinned-balancer';
-import { ShardBatchBuilder, transferablesOf } from './shard-batch';
+import { ShardBatchBuilder, transferablesOf, type ByteRanges } from './shard-batch';
 import type { AggregationWorkerData, ShardTask } from '../aggregation/task';
 import type { WindowSpec } from '../windows/spec';
 
@@ -68,6 +68,13 @@ export class ShardDispatcher {
   add(shard: number, clientId: string, topic: string, page: string, time: number, eventTime: number): void {
     const builder = this.builders[shard];
     builder.append(clientId, topic, page, time, eventTime);
+    if (builder.isFull()) this.enqueue(shard, null);
+  }
+
+  /** Adds one event given as byte ranges of its raw message. */
+  addBytes(shard: number, raw: Uint8Array, fields: ByteRanges, time: number, eventTime: number): void {
+    const builder = this.builders[shard];
+    builder.appendBytes(raw, fields, time, eventTime);
     if (builder.isFull()) this.enqueue(shard, null);
   }
 

@@ -14,6 +14,16 @@ export interface ShardBatch {
   readonly eventTimes: Float64Array | null;
 }
 
+/** Where client_id, topic and page sit in a raw message. */
+export interface ByteRanges {
+  readonly clientStart: number;
+  readonly clientEnd: number;
+  readonly topicStart: number;
+  readonly topicEnd: number;
+  readonly pageStart: number;
+  readonly pageEnd: number;
+}
+
 export function transferablesOf(batch: ShardBatch): ArrayBuffer[] {
   const buffers = [batch.bytes.buffer, batch.ends.buffer, batch.times.buffer];
   if (batch.eventTimes !== null) buffers.push(batch.eventTimes.buffer);
@@ -57,6 +67,18 @@ export class ShardBatchBuilder {
     if (this.eventTimes !== null) this.eventTimes[i] = eventTime;
   }
 
+  /** Appends an event whose three fields are byte ranges of `raw` (already valid UTF-8). */
+  appendBytes(raw: Uint8Array, fields: ByteRanges, time: number, eventTime: number): void {
+    const { clientStart, clientEnd, topicStart, topicEnd, pageStart, pageEnd } = fields;
+    this.ensureBytes(clientEnd - clientStart + topicEnd - topicStart + pageEnd - pageStart);
+    const i = this.count++;
+    this.ends[3 * i] = this.byteLength = this.copy(raw, clientStart, clientEnd);
+    this.ends[3 * i + 1] = this.byteLength = this.copy(raw, topicStart, topicEnd);
+    this.ends[3 * i + 2] = this.byteLength = this.copy(raw, pageStart, pageEnd);
+    this.times[i] = time;
+    if (this.eventTimes !== null) this.eventTimes[i] = eventTime;
+  }
+
   /** Hands the columns over (they are transferred away) and starts empty ones. */
   take(): ShardBatch {
     const batch: ShardBatch = {
@@ -73,6 +95,14 @@ export class ShardBatchBuilder {
     this.byteLength = 0;
     this.count = 0;
     return batch;
+  }
+
+  /** A byte loop: for fields of a few dozen bytes it beats a native copy's call overhead. */
+  private copy(raw: Uint8Array, start: number, end: number): number {
+    const bytes = this.bytes;
+    let at = this.byteLength;
+    for (let i = start; i < end; i++) bytes[at++] = raw[i];
+    return at;
   }
 
   private ensureBytes(extra: number): void {
