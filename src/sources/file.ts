@@ -63,7 +63,9 @@ class FileSource implements Source {
           if (splitter.isFull()) yield splitter.take();
           if (this.stopped) return;
         }
-        // Nothing more to read yet (a slow pipe): deliver what there is rather than hold it back.
+        // The consumer has caught up with the input (a slow pipe, say): deliver what there is
+        // rather than hold lines back. A consumer that is the bottleneck finds chunks waiting and
+        // gets full batches.
         if (!reader.hasChunk() && splitter.hasMessages()) yield splitter.take();
       }
       if (this.stopped) return;

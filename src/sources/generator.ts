@@ -7,7 +7,6 @@ import { TIMESTAMP_FIELD_BYTES, TimestampCache } from './timestamps';
 
 /** Deterministic stream of synthetic page-view events, one JSON message per event (SPEC §2). */
 export interface EventGenerator {
-  readonly profile: ProfileName;
   /** How many messages were generated so far: the global index of the next one. */
   readonly generated: number;
   /** The next `count` messages. Same seed, same bytes, however the calls split the stream. */
@@ -19,9 +18,9 @@ export interface EventGenerator {
  * rate whatever the delivery rate, so runs are reproducible and `--rate max` compresses hours of
  * event time into seconds.
  */
-export const EVENT_TIME_START_MS = Date.UTC(2017, 0, 25, 14, 0, 0);
+const EVENT_TIME_START_MS = Date.UTC(2017, 0, 25, 14, 0, 0);
 /** Each timestamp is up to this many whole seconds off its ideal second: disorder within the default 10 s lateness. */
-export const JITTER_SECONDS = 3;
+const JITTER_SECONDS = 3;
 
 const CLIENT_PREFIX = bytesOf('{"client_id":"');
 const CLIENT_PREFIX_BYTES = CLIENT_PREFIX.byteLength; // a DataView's byteLength getter is a call in optimized code
@@ -67,7 +66,6 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
   }
 
   return {
-    profile: profileName,
     get generated() {
       return generated;
     },

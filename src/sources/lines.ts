@@ -2,7 +2,7 @@ import { MAX_MESSAGE_BYTES } from '../parsing/event';
 import type { Position, SourceBatch } from './source';
 
 /** What is kept of an over-long line: one byte over the limit, so the parser rejects it as too large. */
-export const KEPT_LINE_BYTES = MAX_MESSAGE_BYTES + 1;
+const KEPT_LINE_BYTES = MAX_MESSAGE_BYTES + 1;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const EMPTY = Buffer.alloc(0);

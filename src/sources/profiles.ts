@@ -39,15 +39,6 @@ const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   },
 };
 
-export function isProfileName(name: string): name is ProfileName {
-  return Object.prototype.hasOwnProperty.call(PROFILES, name);
-}
-
 export function profileNamed(name: ProfileName): Profile {
   return PROFILES[name];
-}
-
-/** Events per second of event time, the rate the real topic would deliver. */
-export function nominalRate(profile: Profile): number {
-  return 1000 / profile.intervalMs;
 }
