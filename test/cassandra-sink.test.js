@@ -158,22 +158,23 @@ test('every batch of a window plan holds one partition, and replay deletes come 
   let rows = 0;
   for (const request of [...plan.rows, ...plan.index]) {
     const partitions = new Set(request.map(({ query, params }) => {
-      if (query === cql.insertVisits) return `visits ${params[1]} ${params[3]}`;
-      if (query === cql.insertVisitors) return `visitors ${params[1]}`;
+      if (query === cql.insertVisits || query === cql.insertVisitsStatic) return `visits ${params[0]} ${params[1]}`;
+      if (query === cql.insertVisitors || query === cql.insertVisitorsStatic) return `visitors ${params[0]}`;
       return `other ${query}`;
     }));
     assert.is(partitions.size, 1, `a batch spans ${[...partitions]}`);
-    if (request.length > 1) assert.ok(request.every(({ query }) => query === cql.insertVisits || query === cql.insertVisitors));
     for (const { query, params } of request) {
       const at = query.startsWith('DELETE') ? params[0] : params[params.length - 1];
       assert.is(at, query.startsWith('DELETE') ? 1000 : 1001, query);
       if (query === cql.insertVisits) {
-        assert.is(params[3], bucketOf(params[4]));
+        assert.is(params[1], bucketOf(params[2]));
         rows += 1;
       }
     }
   }
   assert.is(rows, 1000);
+  const statics = plan.rows.flat().filter(({ query }) => query === cql.insertVisitsStatic || query === cql.insertVisitorsStatic);
+  assert.is(statics.length, new Set(visits.map(([client]) => bucketOf(client))).size + 1, 'window times once a partition');
   const deletes = plan.rows.flat().filter(({ query }) => query.startsWith('DELETE'));
   assert.is(deletes.length, 1 + CLIENT_BUCKETS + 2, 'one per visitors partition, visit bucket and earlier topic');
 });
@@ -253,12 +254,13 @@ test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the 
   assert.equal(tables.map((row) => row.table_name).sort(), [...CASSANDRA_TABLE_NAMES].sort());
   const columns = async (table) => {
     const result = await client.execute(
-      'SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [KEYSPACE, table]);
-    return Object.fromEntries(result.rows.map((row) => [row.column_name, row.type]));
+      'SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [KEYSPACE, table]);
+    return Object.fromEntries(result.rows.map((row) => [row.column_name, row.kind === 'static' ? `${row.type} static` : row.type]));
   };
   const times = { window_start: 'bigint', window_end: 'bigint', window_ts: 'bigint' };
-  assert.equal(await columns('client_page_visits'), { ...times, bucket: 'int', client_id: 'text', topic: 'text', page: 'text', visits: 'int' });
-  assert.equal(await columns('page_unique_visitors'), { ...times, topic: 'text', page: 'text', visitors: 'int' });
+  const staticTimes = { window_start: 'bigint static', window_end: 'bigint', window_ts: 'bigint static' };
+  assert.equal(await columns('client_page_visits'), { ...staticTimes, bucket: 'int', client_id: 'text', topic: 'text', page: 'text', visits: 'int' });
+  assert.equal(await columns('page_unique_visitors'), { ...staticTimes, topic: 'text', page: 'text', visitors: 'int' });
   assert.equal(await columns('windows'), { ...times, day: 'bigint', events: 'bigint', topics: 'frozen<set<text>>' });
   // Opening again leaves the schema as it is.
   await withSink(async () => undefined);

@@ -10,11 +10,14 @@ export interface Statement {
 /** One request: a lone statement, or an unlogged batch whose statements all hit one partition. */
 export type Request = readonly Statement[];
 
-/** Rows per single-partition batch: one mutation on the replica, far fewer round trips. */
-const BATCH_ROWS = 100;
+/**
+ * Rows per single-partition batch: one mutation on the replica and far fewer requests (500 took a
+ * third less server CPU than 100 for a 60k-row window). At most ~3 KiB a row, a batch stays well
+ * under the 16 MiB mutation and frame limits; single-partition batches are exempt from batch size warnings.
+ */
+const BATCH_ROWS = 500;
 
-function insertCql(keyspace: string, table: CassandraTable): string {
-  const columns = Object.keys(CASSANDRA_TABLES[table].columns);
+function insertCql(keyspace: string, table: CassandraTable, columns = Object.keys(CASSANDRA_TABLES[table].columns)): string {
   const marks = columns.map(() => '?').join(', ');
   return `INSERT INTO ${keyspace}.${table} (${columns.join(', ')}) VALUES (${marks}) USING TIMESTAMP ?`;
 }
@@ -25,8 +28,10 @@ export function writeCql(keyspace: string) {
     deleteVisitors: `DELETE FROM ${keyspace}.page_unique_visitors USING TIMESTAMP ? WHERE window_end = ?`,
     deleteVisits: `DELETE FROM ${keyspace}.client_page_visits USING TIMESTAMP ? WHERE window_end = ? AND bucket = ?`,
     deleteTopicWindow: `DELETE FROM ${keyspace}.topic_windows USING TIMESTAMP ? WHERE topic = ? AND day = ? AND window_end = ?`,
-    insertVisitors: insertCql(keyspace, 'page_unique_visitors'),
-    insertVisits: insertCql(keyspace, 'client_page_visits'),
+    insertVisitorsStatic: insertCql(keyspace, 'page_unique_visitors', ['window_end', 'window_start', 'window_ts']),
+    insertVisitors: insertCql(keyspace, 'page_unique_visitors', ['window_end', 'topic', 'page', 'visitors']),
+    insertVisitsStatic: insertCql(keyspace, 'client_page_visits', ['window_end', 'bucket', 'window_start', 'window_ts']),
+    insertVisits: insertCql(keyspace, 'client_page_visits', ['window_end', 'bucket', 'client_id', 'topic', 'page', 'visits']),
     insertWindow: insertCql(keyspace, 'windows'),
     insertTopicWindow: insertCql(keyspace, 'topic_windows'),
     insertTopicLatest: insertCql(keyspace, 'topic_latest_window'),
@@ -92,23 +97,30 @@ export function topicsOf(window: WindowRows): string[] {
 
 function visitorBatches(cql: WriteCql, window: WindowRows, at: number): Request[] {
   const { topics, pages, visitors } = window.pageUniqueVisitors;
-  const times = [window.windowStart, window.windowEnd, window.windowTs];
-  const statements = topics.map((topic, i) => ({
-    query: cql.insertVisitors,
-    params: [...times, topic, pages[i], visitors[i], at],
-  }));
-  return chunks(statements, BATCH_ROWS);
+  const end = window.windowEnd;
+  const statements = topics.map((topic, i) => ({ query: cql.insertVisitors, params: [end, topic, pages[i], visitors[i], at] }));
+  const statics = { query: cql.insertVisitorsStatic, params: [end, window.windowStart, window.windowTs, at] };
+  return withStatics(chunks(statements, BATCH_ROWS), statics);
 }
 
 function visitBatches(cql: WriteCql, window: WindowRows, at: number): Request[] {
   const { clientIds, topics, pages, visits } = window.clientPageVisits;
-  const times = [window.windowStart, window.windowEnd, window.windowTs];
+  const end = window.windowEnd;
   const byBucket: Statement[][] = Array.from({ length: CLIENT_BUCKETS }, () => []);
   clientIds.forEach((clientId, i) => {
     const bucket = bucketOf(clientId);
-    byBucket[bucket].push({ query: cql.insertVisits, params: [...times, bucket, clientId, topics[i], pages[i], visits[i], at] });
+    byBucket[bucket].push({ query: cql.insertVisits, params: [end, bucket, clientId, topics[i], pages[i], visits[i], at] });
   });
-  return byBucket.flatMap((statements) => chunks(statements, BATCH_ROWS));
+  return byBucket.flatMap((statements, bucket) => {
+    const statics = { query: cql.insertVisitsStatic, params: [end, bucket, window.windowStart, window.windowTs, at] };
+    return withStatics(chunks(statements, BATCH_ROWS), statics);
+  });
+}
+
+/** The partition's static columns ride in its first batch. */
+function withStatics(batches: Statement[][], statics: Statement): Statement[][] {
+  if (batches.length > 0) batches[0].unshift(statics);
+  return batches;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
