@@ -11,13 +11,15 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-/** The one place a store is chosen; createCassandraStore(choice.cassandra) plugs in here. */
+/** The one place a store is chosen; each store's driver is loaded only when it is chosen. */
 function openStore(choice: StoreChoice): RecommenderStore {
   switch (choice.kind) {
     case 'sqlite':
       return createSqliteStore(choice.path);
     case 'cassandra':
-      throw new Error('cassandra store is not available yet');
+      return (require('./recommender/cassandra-store') as typeof import('./recommender/cassandra-store')).createCassandraStore(
+        choice.cassandra,
+      );
   }
 }
 

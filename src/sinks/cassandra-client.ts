@@ -8,8 +8,9 @@ export const CONSISTENCY = types.consistencies.localQuorum;
  * Driver options for a CassandraConfig. The password goes only to the auth provider: it is never
  * part of a message, a log line or `describeSink`.
  */
-function clientOptionsOf(config: CassandraConfig, retry?: policies.retry.RetryPolicy): ClientOptions {
+function clientOptionsOf(config: CassandraConfig, tuning: ClientOptions): ClientOptions {
   return {
+    ...tuning,
     contactPoints: [...config.contactPoints],
     localDataCenter: config.localDataCenter,
     ...(config.username !== undefined && config.password !== undefined
@@ -20,15 +21,15 @@ function clientOptionsOf(config: CassandraConfig, retry?: policies.retry.RetryPo
       // The default reconnection backs off to 10 minutes; a node back after a minute's outage must be
       // seen within seconds, inside the sink's retry budget.
       reconnection: new policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false),
-      ...(retry === undefined ? {} : { retry }),
+      ...tuning.policies,
     },
     queryOptions: { consistency: CONSISTENCY, prepare: true },
   };
 }
 
 /** A connected client; fails with the contact points named (never the credentials). */
-export async function connectClient(config: CassandraConfig, retry?: policies.retry.RetryPolicy): Promise<Client> {
-  const client = new Client(clientOptionsOf(config, retry));
+export async function connectClient(config: CassandraConfig, tuning: ClientOptions = {}): Promise<Client> {
+  const client = new Client(clientOptionsOf(config, tuning));
   try {
     await client.connect();
   } catch (error) {

@@ -47,7 +47,7 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
   return {
     async open() {
       // Retries live in withRetry alone, with one budget, rather than stacked on the driver's own.
-      const client = await connectClient(config, new policies.retry.FallthroughRetryPolicy());
+      const client = await connectClient(config, { policies: { retry: new policies.retry.FallthroughRetryPolicy() } });
       await createSchema(client, keyspace, retry).catch(async (error: unknown) => {
         await client.shutdown();
         throw error;
