@@ -201,6 +201,7 @@ test('bad options are refused', () => {
   assert.throws(() => createSyntheticSource({ profile: 'dev', seed: 1, rate: 0 }), /rate/);
   assert.throws(() => createSyntheticSource({ profile: 'dev', seed: 1, rate: 'max', events: -1 }), /events/);
   assert.throws(() => createGenerator('dev', 1.5), /seed/);
+  assert.throws(() => createGenerator('dev', 1).next(2.5), /count/);
 });
 
 test.run();

@@ -49,7 +49,7 @@ export class ChunkReader {
     }
   }
 
-  /** True if next() would not wait. */
+  /** True if a chunk is waiting, so next() will not wait for input. */
   hasChunk(): boolean {
     return this.queue.length > 0;
   }

@@ -70,6 +70,7 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
       return generated;
     },
     next(count) {
+      if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`count must be a non-negative integer, got ${count}`);
       const messages: Buffer[] = [];
       for (let done = 0; done < count; ) {
         const step = Math.min(STEP, count - done);
