@@ -8,6 +8,8 @@ import type { Sender } from './sender';
  * this leaves room for keys and record overhead.
  */
 const REQUEST_BYTES = 512 * 1024;
+/** Messages per produce request at most: kafkajs groups a request's messages by partition in time quadratic in their number. */
+const REQUEST_MESSAGES = 2048;
 
 /** Produces the source's messages, `limit` at most, each source batch at once (so a paced source is not held back). */
 export async function produceEvents(source: Source, partitioning: Partitioning, sender: Sender, limit: number): Promise<number> {
@@ -22,12 +24,12 @@ export async function produceEvents(source: Source, partitioning: Partitioning, 
   return produced;
 }
 
-/** Splits messages into runs of at most REQUEST_BYTES (a longer message goes alone, and the broker judges it). */
+/** Splits messages into requests of at most REQUEST_MESSAGES and REQUEST_BYTES (a longer message goes alone, and the broker judges it). */
 function* requestsOf(values: readonly Buffer[]): Generator<readonly Buffer[]> {
   let start = 0;
   let bytes = 0;
   for (let i = 0; i < values.length; i++) {
-    if (i > start && bytes + values[i].byteLength > REQUEST_BYTES) {
+    if (i - start === REQUEST_MESSAGES || (i > start && bytes + values[i].byteLength > REQUEST_BYTES)) {
       yield values.slice(start, i);
       start = i;
       bytes = 0;

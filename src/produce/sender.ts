@@ -1,18 +1,16 @@
 import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 import { ACKS_ALL } from '../sources/kafka-client';
 
-/** Produce requests in flight at once: enough to keep the broker busy while the next batch is made. */
-const MAX_IN_FLIGHT = 4;
-
 /**
- * Sends batches of messages with a few requests in flight. Requests to a broker go over one
- * connection and the broker handles them in order, so a client's events keep their order unless a
- * request fails and is retried. The first failure fails the next `send` and `flush`.
+ * Sends batches of messages, one produce request in flight: the next batch is made while the last
+ * is on its way. Concurrent kafkajs sends can land out of order — a send that waits for the
+ * topic's metadata, or retries, is overtaken by a later one — and a client's events must keep their
+ * order in its partition. The first failure fails the next `send` and `flush`.
  */
 export class Sender {
   /** Messages the broker acknowledged. */
   acknowledged = 0;
-  private readonly inFlight = new Set<Promise<void>>();
+  private inFlight: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
 
   constructor(
@@ -20,27 +18,20 @@ export class Sender {
     private readonly topic: string,
   ) {}
 
-  /** Resolves once the batch is sent off (not yet acknowledged); waits while too many are in flight. */
+  /** Resolves once the batch is sent off (not yet acknowledged), after the previous one was acknowledged. */
   async send(messages: Message[]): Promise<void> {
-    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
-    this.throwIfFailed();
-    const request: Promise<void> = this.producer
+    await this.flush();
+    this.inFlight = this.producer
       .send({ topic: this.topic, messages, acks: ACKS_ALL, compression: CompressionTypes.None })
       .then(
         () => void (this.acknowledged += messages.length),
-        (error: Error) => void (this.failure ??= error),
-      )
-      .finally(() => this.inFlight.delete(request));
-    this.inFlight.add(request);
+        (error: Error) => void (this.failure = error),
+      );
   }
 
-  /** Waits for every request in flight; rejects when any failed. */
+  /** Waits for the request in flight; rejects when a request failed. */
   async flush(): Promise<void> {
-    await Promise.all(this.inFlight);
-    this.throwIfFailed();
-  }
-
-  private throwIfFailed(): void {
+    await this.inFlight;
     if (this.failure !== null) throw this.failure;
   }
 }
