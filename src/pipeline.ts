@@ -32,6 +32,11 @@ export interface PipelineOptions {
 const TASK_CAPACITY = 16_384;
 /** Tasks a shard may have queued before the source waits: enough to keep workers busy, no more. */
 const QUEUED_TASKS_LIMIT = 2;
+/**
+ * Closes waiting for the writer before the source waits. With a stalled sink (Cassandra down) this
+ * is what pauses consumption: memory stays bounded by this many closes' windows plus the tasks above.
+ */
+const PENDING_WRITES_LIMIT = 4;
 
 /**
  * The main thread's loop (SPEC §1): read, parse and validate, assign times, decide lateness, shard,
@@ -85,6 +90,7 @@ export class Pipeline {
         this.throwIfFailed();
         this.process(batch);
         await this.dispatcher.waitForCapacity(QUEUED_TASKS_LIMIT);
+        while (this.writes.size > PENDING_WRITES_LIMIT && this.failure === null) await Promise.race(this.writes);
         if (this.stopping) break;
       }
       this.throwIfFailed();

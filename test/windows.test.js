@@ -5,6 +5,22 @@ const { createWindowSpec, windowSpecProblem, firstWindowEnd, lastWindowEnd, clos
 const { Watermark } = require('../dist/windows/watermark');
 const { ShardWindows } = require('../dist/aggregation/shard-windows');
 const { ShardBatchBuilder } = require('../dist/sharding/shard-batch');
+const { WindowMerger } = require('../dist/writer/merge');
+
+/** A shard's windows as the writer sees them: decoded, names resolved. */
+function closer(windows) {
+  const merger = new WindowMerger();
+  return (through) => merger.merge([windows.close(through)]).map((w) => ({
+    windowStart: w.windowStart,
+    windowEnd: w.windowEnd,
+    minEventTime: w.windowTs,
+    events: w.events,
+    pages: w.pageUniqueVisitors.pages,
+    visitors: w.pageUniqueVisitors.visitors,
+    clientIds: w.clientPageVisits.clientIds,
+    visits: w.clientPageVisits.visits,
+  }));
+}
 
 const spec = createWindowSpec(1000, 120_000, 60_000);
 
@@ -45,18 +61,19 @@ test('closedThrough is the last window end the watermark has reached', () => {
 
 test('a shard emits each non-empty window once, with counts, visitors and the smallest timestamp', () => {
   const windows = new ShardWindows(spec);
+  const close = closer(windows);
   windows.add(batchOf([
     ['a', 'T', 'p', 10_000],
     ['a', 'T', 'p', 70_000],
     ['b', 'T', 'p', 65_000],
     ['a', 'T', 'q', 130_000],
   ]));
-  const first = windows.close(60_000);
+  const first = close(60_000);
   assert.is(first.length, 1);
   assert.is(first[0].windowEnd, 60_000);
   assert.is(first[0].windowStart, -60_000);
   assert.is(first[0].events, 1);
-  const second = windows.close(180_000);
+  const second = close(180_000);
   assert.equal(second.map((w) => w.windowEnd), [120_000, 180_000]);
   const w120 = second[0];
   assert.is(w120.events, 3);
@@ -68,34 +85,56 @@ test('a shard emits each non-empty window once, with counts, visitors and the sm
   const w180 = second[1];
   assert.is(w180.events, 3);
   assert.is(w180.minEventTime, 65_000);
-  assert.equal(windows.close(180_000), [], 'closing again emits nothing');
+  assert.equal(close(180_000), [], 'closing again emits nothing');
 });
 
 test('an empty window is not emitted, and closed panes are dropped', () => {
   const windows = new ShardWindows(spec);
+  const close = closer(windows);
   windows.add(batchOf([['a', 'T', 'p', 10_000], ['a', 'T', 'p', 1_000_000]]));
-  const emitted = windows.close(600_000);
+  const emitted = close(600_000);
   assert.equal(emitted.map((w) => w.windowEnd), [60_000, 120_000]);
   assert.is(windows.openPanes(), 1);
-  assert.equal(windows.close(Infinity).map((w) => w.windowEnd), [1_020_000, 1_080_000]);
+  assert.equal(close(Infinity).map((w) => w.windowEnd), [1_020_000, 1_080_000]);
   assert.is(windows.openPanes(), 0);
 });
 
 test('an event added after some of its windows closed counts only in the open ones', () => {
   const windows = new ShardWindows(spec);
+  const close = closer(windows);
   windows.add(batchOf([['a', 'T', 'p', 50_000]]));
-  assert.equal(windows.close(60_000).map((w) => [w.windowEnd, w.events]), [[60_000, 1]]);
+  assert.equal(close(60_000).map((w) => [w.windowEnd, w.events]), [[60_000, 1]]);
   windows.add(batchOf([['b', 'T', 'p', 59_000]]));
-  const rest = windows.close(Infinity);
+  const rest = close(Infinity);
   assert.equal(rest.map((w) => [w.windowEnd, w.events]), [[120_000, 2]]);
 });
 
 test('in wall clock, window_ts is the smallest event timestamp, not the arrival time', () => {
   const windows = new ShardWindows(spec);
   windows.add(batchOf([['a', 'T', 'p', 61_000, 5], ['a', 'T', 'p', 62_000, 3]], true));
-  const [w] = windows.close(120_000);
+  const [w] = closer(windows)(120_000);
   assert.is(w.windowEnd, 120_000);
   assert.is(w.minEventTime, 3);
+});
+
+test('the dictionary is rebuilt from the live keys once most of it is dead, and names stay right', () => {
+  const tumbling = createWindowSpec(1000, 1000, 1000);
+  const windows = new ShardWindows(tumbling);
+  const close = closer(windows);
+  let second = 0;
+  // 300k distinct clients over 300 one-second windows: only the last window's keys are live at the end.
+  for (let s = 0; s < 300; s++, second++) {
+    const events = [];
+    for (let c = 0; c < 1000; c++) events.push([`client-${s}-${c}`, 'T', `page-${c % 7}`, second * 1000 + c]);
+    windows.add(batchOf(events));
+    const [w] = close(second * 1000);
+    if (s > 0) {
+      assert.is(w.events, 1000);
+      assert.ok(w.clientIds.every((id) => id.startsWith(`client-${s - 1}-`)), 'names resolve to the right window\'s clients');
+      assert.equal(new Set(w.pages), new Set(['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6']));
+    }
+  }
+  assert.ok(windows.dictionarySize() < 140_000, `the dictionary is bounded by live keys (${windows.dictionarySize()})`);
 });
 
 test('watermark: highest event time minus lateness, never decreasing', () => {

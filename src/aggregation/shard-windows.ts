@@ -1,7 +1,11 @@
-import { createCombiner, mergeCombiners, mergeValue, type Combiner } from './pane';
+import { createCombiner, mergeCombiners, mergeValue, type Combiner, type PageVisits } from './pane';
+import { ShardDictionary } from './dictionary';
 import { firstWindowEnd, lastWindowEnd, paneStart, type WindowSpec } from '../windows/spec';
-import { partialOf, type PartialWindow } from '../windows/partial';
+import { encodeEmission, type ShardWindow } from '../windows/partial';
 import type { ShardBatch } from '../sharding/shard-batch';
+
+/** A dictionary is rebuilt only past this size, and only when most of it is no longer live. */
+const DICTIONARY_REBUILD_SIZE = 1 << 17;
 
 /**
  * The open state of one shard: a combiner per pane. Windows are produced when the main thread says
@@ -9,7 +13,8 @@ import type { ShardBatch } from '../sharding/shard-batch';
  * memory follows the distinct keys of the open windows, not the events.
  */
 export class ShardWindows {
-  private readonly panes = new Map<number, Combiner>();
+  private panes = new Map<number, Combiner>();
+  private readonly dictionary = new ShardDictionary();
   private closedThrough = -Infinity;
 
   constructor(private readonly spec: WindowSpec) {}
@@ -17,6 +22,7 @@ export class ShardWindows {
   add(batch: ShardBatch): void {
     const text = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
     const { ends, times, eventTimes } = batch;
+    const dictionary = this.dictionary;
     let start = 0;
     for (let i = 0; i < batch.count; i++) {
       const clientEnd = ends[3 * i];
@@ -25,31 +31,36 @@ export class ShardWindows {
       const time = times[i];
       mergeValue(
         this.paneOf(time),
-        text.toString('utf8', start, clientEnd),
-        text.toString('utf8', clientEnd, topicEnd),
-        text.toString('utf8', topicEnd, pageEnd),
+        dictionary.clientId(text.toString('utf8', start, clientEnd)),
+        dictionary.pageId(text.toString('utf8', clientEnd, topicEnd), text.toString('utf8', topicEnd, pageEnd)),
         eventTimes === null ? time : eventTimes[i],
       );
       start = pageEnd;
     }
   }
 
-  /** Produces, in end order, every non-empty window ending in (previous close, through]. */
-  close(through: number): PartialWindow[] {
-    const ends = this.windowEndsUpTo(through);
-    const windows: PartialWindow[] = [];
-    for (const end of ends) {
+  /** Encodes, in end order, every non-empty window ending in (previous close, through]. */
+  close(through: number): Uint8Array<ArrayBuffer> {
+    const windows: ShardWindow[] = [];
+    for (const end of this.windowEndsUpTo(through)) {
       const window = this.windowEnding(end);
-      if (window.events > 0) windows.push(partialOf(end - this.spec.windowMs, end, window));
+      if (window.events > 0) windows.push({ windowStart: end - this.spec.windowMs, windowEnd: end, window });
     }
+    const encoded = encodeEmission(this.dictionary.takeDelta(), windows);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();
-    return windows;
+    if (this.dictionary.size() > DICTIONARY_REBUILD_SIZE) this.rebuildDictionaryIfMostlyDead();
+    return encoded;
   }
 
   /** Number of panes held, for tests and metrics. */
   openPanes(): number {
     return this.panes.size;
+  }
+
+  /** Interned entries held, for tests of the memory bound. */
+  dictionarySize(): number {
+    return this.dictionary.size();
   }
 
   private paneOf(time: number): Combiner {
@@ -70,11 +81,15 @@ export class ShardWindows {
     return [...ends].sort((a, b) => a - b);
   }
 
+  /** The window's panes merged; a window of one pane is that pane itself (it is only read). */
   private windowEnding(end: number): Combiner {
-    const window = createCombiner();
+    const inWindow: Combiner[] = [];
     for (const [start, pane] of this.panes) {
-      if (start >= end - this.spec.windowMs && start < end) mergeCombiners(window, pane);
+      if (start >= end - this.spec.windowMs && start < end) inWindow.push(pane);
     }
+    if (inWindow.length === 1) return inWindow[0];
+    const window = createCombiner();
+    for (const pane of inWindow) mergeCombiners(window, pane);
     return window;
   }
 
@@ -82,5 +97,29 @@ export class ShardWindows {
     for (const start of this.panes.keys()) {
       if (lastWindowEnd(this.spec, start) <= this.closedThrough) this.panes.delete(start);
     }
+  }
+
+  private rebuildDictionaryIfMostlyDead(): void {
+    const liveClients = new Set<number>();
+    const livePages = new Set<number>();
+    for (const pane of this.panes.values()) {
+      for (const [pageId, clients] of pane.pages) {
+        livePages.add(pageId);
+        for (const clientId of clients.keys()) liveClients.add(clientId);
+      }
+    }
+    if (2 * (liveClients.size + livePages.size) > this.dictionary.size()) return;
+    const renumber = this.dictionary.rebuild(liveClients, livePages);
+    const panes = new Map<number, Combiner>();
+    for (const [start, pane] of this.panes) {
+      const renumbered: Combiner = { events: pane.events, minEventTime: pane.minEventTime, pages: new Map() };
+      for (const [pageId, clients] of pane.pages) {
+        const visits: PageVisits = new Map();
+        for (const [clientId, count] of clients) visits.set(renumber.clients[clientId], count);
+        renumbered.pages.set(renumber.pages[pageId], visits);
+      }
+      panes.set(start, renumbered);
+    }
+    this.panes = panes;
   }
 }

@@ -1,11 +1,13 @@
 import Piscina from 'piscina';
 import { ShardWindows } from './shard-windows';
-import { encodePartials } from '../windows/partial';
 import type { AggregationWorkerData, ShardTask } from './task';
 
 // A worker owns the state of the shards pinned to it for the whole run (SPEC §1).
 const { spec } = Piscina.workerData as AggregationWorkerData;
 const shards = new Map<number, ShardWindows>();
+// Fault injection for tests: this worker thread dies on its N-th task (0 = never).
+const crashOnTask = Number(process.env.CLICKSTREAM_INJECT_WORKER_CRASH ?? 0);
+let tasks = 0;
 
 function windowsOf(shard: number): ShardWindows {
   let windows = shards.get(shard);
@@ -13,10 +15,11 @@ function windowsOf(shard: number): ShardWindows {
   return windows;
 }
 
-/** Returns the closed windows' partials as msgpack (moved back, not copied), or null. */
+/** Returns the closed windows encoded in one buffer (moved back, not copied), or null. */
 export default function aggregate(task: ShardTask): unknown {
+  if (++tasks === crashOnTask) process.exit(70);
   const windows = windowsOf(task.shard);
   if (task.batch !== null) windows.add(task.batch);
   if (task.closeThrough === null) return null;
-  return Piscina.move(encodePartials(windows.close(task.closeThrough)));
+  return Piscina.move(windows.close(task.closeThrough));
 }

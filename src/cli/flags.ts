@@ -8,9 +8,10 @@ import { DEFAULT_SQLITE_PATH, type SinkConfig } from '../sinks/config';
 import { DEFAULT_DEAD_LETTER_PATH } from '../sinks/dead-letters';
 import type { Clock } from '../pipeline';
 import type { KafkaConnection, KafkaSourceConfig } from '../sources/kafka-config';
+import { nominalRate, profileNamed, type ProfileName } from '../sources/profiles';
 
 export type SourceConfig =
-  | { readonly kind: 'synthetic'; readonly profile: 'dev' | 'production'; readonly rate: number | 'max'; readonly events?: number; readonly seed: number }
+  | { readonly kind: 'synthetic'; readonly profile: ProfileName; readonly rate: number | 'max'; readonly events?: number; readonly seed: number }
   | { readonly kind: 'file'; readonly path: string }
   | ({ readonly kind: 'kafka' } & KafkaSourceConfig);
 
@@ -94,16 +95,14 @@ function windowSpecOf(flags: RawFlags): WindowSpec {
   return createWindowSpec(batch, window, slide);
 }
 
-const NOMINAL_RATE = { dev: 4, production: 500 } as const;
-
 function sourceOf(flags: RawFlags): SourceConfig {
   const source = stringFlag(flags, 'source', 'synthetic:dev');
   const synthetic = /^synthetic:(dev|production)$/.exec(source);
   const syntheticOnly = ['rate', 'events', 'seed'].filter((name) => flags.has(name));
   if (synthetic !== null) {
-    const profile = synthetic[1] as 'dev' | 'production';
-    const rateText = stringFlag(flags, 'rate', String(NOMINAL_RATE[profile]));
-    const rate = rateText === 'max' ? 'max' : integerFlag(flags, 'rate', 1, 100_000_000, NOMINAL_RATE[profile]);
+    const profile = synthetic[1] as ProfileName;
+    const nominal = nominalRate(profileNamed(profile));
+    const rate = flags.get('rate') === 'max' ? 'max' : integerFlag(flags, 'rate', 1, 100_000_000, nominal);
     const events = flags.has('events') ? integerFlag(flags, 'events', 1, Number.MAX_SAFE_INTEGER, 0) : undefined;
     return { kind: 'synthetic', profile, rate, events, seed: integerFlag(flags, 'seed', 0, 2 ** 32 - 1, 1) };
   }

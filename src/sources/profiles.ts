@@ -42,3 +42,8 @@ const PROFILES: Readonly<Record<ProfileName, Profile>> = {
 export function profileNamed(name: ProfileName): Profile {
   return PROFILES[name];
 }
+
+/** Events per second of event time: the rate the real topic delivers, and --rate's default. */
+export function nominalRate(profile: Profile): number {
+  return 1000 / profile.intervalMs;
+}

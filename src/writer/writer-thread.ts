@@ -1,8 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { createSink } from '../sinks/create-sink';
-import { decodePartials } from '../windows/partial';
-import { mergePartials } from './merge';
+import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from './protocol';
 import type { WindowRows } from '../windows/window';
 
@@ -12,6 +11,7 @@ const port = parentPort!;
 const { sink: sinkConfig, job } = workerData as WriterData;
 const sink = createSink(sinkConfig);
 let recordedThrough = -Infinity;
+const merger = new WindowMerger();
 let queue: Promise<void> = Promise.resolve();
 // After a failed write nothing later is written: a later window durable past a hole would be a lie.
 let failed = false;
@@ -28,7 +28,7 @@ function fail(error: unknown): void {
 async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[]): Promise<void> {
   if (failed) return;
   const started = performance.now();
-  const windows = mergePartials(parts.map(decodePartials));
+  const windows = merger.merge(parts);
   const through = progressOf(closedThrough, windows);
   if (windows.length > 0 || through > recordedThrough) {
     await sink.writeWindows(windows, job === null ? null : { job, closedThrough: through });
@@ -46,11 +46,11 @@ function progressOf(closedThrough: number, windows: readonly WindowRows[]): numb
   return windows.length > 0 ? Math.max(recordedThrough, windows[windows.length - 1].windowEnd) : recordedThrough;
 }
 
-function reportOf(windows: readonly WindowRows[], writeMs: number): DurableReport {
+function reportOf(windows: readonly MergedWindow[], writeMs: number): DurableReport {
   let rows = 0;
   let events = 0;
   for (const window of windows) {
-    rows += window.clientPageVisits.clientIds.length + window.pageUniqueVisitors.topics.length + 1;
+    rows += window.clientRowCount() + window.pageUniqueVisitors.topics.length + 1;
     events += window.events;
   }
   const last = windows.length > 0 ? windows[windows.length - 1] : null;
