@@ -102,6 +102,9 @@ export class Pipeline {
       await source.close?.();
     } catch (error) {
       await this.writer?.abort();
+      // Checkpoints released so far are durable, so the source may still commit them; closing it
+      // also disconnects it (a Kafka client left connected keeps the process alive). The first error wins.
+      await this.options.source.close?.().catch(() => undefined);
       throw error;
     } finally {
       this.running = false;
