@@ -6,6 +6,7 @@ const { Kafka, Partitioners, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('./helpers/services');
 const { createKafkaSource } = require('../dist/sources/kafka');
 const { createKafkaDeadLetters } = require('../dist/sinks/dead-letters-kafka');
+const { BatchBridge } = require('../dist/sources/kafka-bridge');
 
 const RUN = Date.now();
 const TOPIC = `kafka-source-${RUN}`;
@@ -75,6 +76,43 @@ async function ready() {
   produced = true;
   return true;
 }
+
+test('the bridge from eachBatch to the iterator holds at most its capacity and hands batches over in order', async () => {
+  const bridge = new BatchBridge(2);
+  bridge.push('a');
+  assert.ok(bridge.hasRoom());
+  bridge.push('b');
+  assert.not.ok(bridge.hasRoom(), 'full at capacity: eachBatch waits');
+  let roomy = false;
+  const waiting = bridge.waitForRoom(60_000).then(() => (roomy = true));
+  await Promise.resolve();
+  assert.not.ok(roomy);
+  assert.equal(await bridge.next(), { value: 'a', done: false });
+  await waiting;
+  assert.ok(roomy, 'a pull makes room and wakes the waiting eachBatch');
+  assert.equal(await bridge.next(), { value: 'b', done: false });
+  const pull = bridge.next();
+  bridge.push('c');
+  assert.equal(await pull, { value: 'c', done: false }, 'a waiting pull gets the next push');
+  bridge.push('d');
+  bridge.finish();
+  assert.equal(await bridge.next(), { value: 'd', done: false }, 'finish delivers what is buffered first');
+  assert.equal(await bridge.next(), { value: undefined, done: true });
+
+  const stopped = new BatchBridge(2);
+  stopped.push('x');
+  stopped.end();
+  assert.equal(await stopped.next(), { value: undefined, done: true }, 'a stop drops what is buffered');
+  const failed = new BatchBridge(2);
+  const rejected = failed.next();
+  failed.fail(new Error('broker gone'));
+  try {
+    await rejected;
+    assert.unreachable('a failure rejects the waiting pull');
+  } catch (error) {
+    assert.is(error.message, 'broker gone');
+  }
+});
 
 test('with --stop-at-end, every message arrives once with its partition and offset, and the iterator ends', async () => {
   if (!(await ready())) return;
