@@ -1,0 +1,306 @@
+'use strict';
+// Shared by test/fuzz.test.js and test/faults/*.test.js: running the CLI as a process we can kill,
+// waiting for conditions with deadlines, filling Kafka topics with known offsets, reading the
+// Kafka group's commits and the sinks' tables back, and stopping/starting the local services.
+const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { Kafka, logLevel } = require('kafkajs');
+const cassandra = require('cassandra-driver');
+const { KAFKA_BROKERS, CASSANDRA_CONTACT, LOCAL_DC } = require('./services');
+const { sortRows } = require('./reference');
+const { ROOT } = require('./run');
+
+const kafka = new Kafka({ clientId: 'clickstream-fault-tests', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+
+// ---------------------------------------------------------------------------------------------
+// Processes and waiting.
+
+/**
+ * Starts `node dist/main.js ARGS` without waiting for it: { child, pid, output(), exited } where
+ * `exited` resolves with { code, signal, stdout, stderr } (and rejects after `timeoutMs`, killing it).
+ */
+function startMain(args, { env, timeoutMs = 240_000 } = {}) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`main.js ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr.slice(-4000)}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, pid: child.pid, exited, output: () => ({ stdout, stderr }) };
+}
+
+/**
+ * Polls `probe` (sync or async; a truthy result ends the wait and is returned) every `intervalMs`
+ * until `timeoutMs` has passed, then throws naming `what`. `stopIf` (e.g. "the process exited") fails early.
+ */
+async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 100, stopIf } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = null;
+  for (;;) {
+    try {
+      const result = await probe();
+      if (result) return result;
+      lastError = null;
+    } catch (error) {
+      lastError = error;
+    }
+    const reason = stopIf?.();
+    if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
+    if (Date.now() >= deadline) {
+      throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** A process's resident set in KiB (Linux), or null once it is gone. */
+function rssKiB(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** The structured 'done' or 'clickstream failed' log line's fields (non-TTY stderr is JSON lines). */
+function finalLogOf(stderr) {
+  const lines = stderr.split('\n').filter((line) => line.startsWith('{'));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const entry = JSON.parse(lines[i]);
+    if (entry.message === 'done' || String(entry.message).startsWith('clickstream failed')) return entry;
+  }
+  return null;
+}
+
+/** The first place two sorted row lists differ, or null: a short failure rather than a diff of thousands of rows. */
+function firstDifference(actual, expected) {
+  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
+    if (JSON.stringify(actual[i]) !== JSON.stringify(expected[i])) {
+      return { index: i, actual: actual[i] ?? null, expected: expected[i] ?? null, actualRows: actual.length, expectedRows: expected.length };
+    }
+  }
+  return null;
+}
+
+/** `npm run services -- COMMAND SERVICE` (down/up of one server); throws when it fails. */
+function services(command, service) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'services.js'), command, service], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`services ${command} ${service} exited ${code}: ${output}`))));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka.
+
+async function withAdmin(use) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Creates `topic` with `partitions` partitions and writes `messages` ({ partition, value: Buffer|null })
+ * in order with an idempotent producer, so message k of a partition gets offset k. Checks the end
+ * offsets; returns the per-partition lists of the messages in offset order.
+ */
+async function produceToPartitions(topic, partitions, messages) {
+  await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    let chunk = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await producer.send({ topic, acks: -1, messages: chunk });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const { partition, value } of messages) {
+      chunk.push({ partition, value });
+      bytes += value === null ? 0 : value.length;
+      if (bytes > 400_000 || chunk.length >= 2000) await flush();
+    }
+    await flush();
+  } finally {
+    await producer.disconnect();
+  }
+  const byPartition = Array.from({ length: partitions }, () => []);
+  for (const message of messages) byPartition[message.partition].push(message);
+  const ends = await endOffsets(topic);
+  const counts = byPartition.map((list) => list.length);
+  if (JSON.stringify(ends) !== JSON.stringify(counts)) throw new Error(`topic ${topic} holds ${ends} messages per partition, not ${counts}`);
+  return byPartition;
+}
+
+/** High watermarks by partition. */
+function endOffsets(topic) {
+  return withAdmin(async (admin) => (await admin.fetchTopicOffsets(topic)).sort((a, b) => a.partition - b.partition).map((p) => Number(p.high)));
+}
+
+/** The group's committed offsets by partition (-1: none). */
+function committedOffsets(topic, group) {
+  return withAdmin(async (admin) => {
+    const [{ partitions }] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+  });
+}
+
+/** Messages committed by the group, over all partitions (an uncommitted partition counts 0). */
+async function committedTotal(topic, group) {
+  return (await committedOffsets(topic, group)).reduce((sum, offset) => sum + Math.max(0, offset), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the sinks back, as rows shaped like the JSONL sink's (and reference.js's).
+
+const num = (value) => (value === null || value === undefined ? value : typeof value === 'number' ? value : Number(value.toString()));
+
+async function withCassandra(use) {
+  const client = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT], localDataCenter: LOCAL_DC });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.shutdown();
+  }
+}
+
+/** Every row of the three SPEC §4 tables of `keyspace`, full scans with paging, sorted. */
+function readCassandraRows(keyspace) {
+  return withCassandra(async (client) => {
+    const rows = [];
+    const scan = async (table, columns, shape) => {
+      for await (const row of client.stream(`SELECT ${columns.join(', ')} FROM ${keyspace}.${table}`, [], { prepare: true, fetchSize: 5000 })) {
+        rows.push(shape(row));
+      }
+    };
+    const times = (row) => ({ window_start: num(row.window_start), window_end: num(row.window_end), window_ts: num(row.window_ts) });
+    await scan('windows', ['window_start', 'window_end', 'window_ts', 'events'], (row) => ({ table: 'windows', ...times(row), events: num(row.events) }));
+    await scan('client_page_visits', ['window_start', 'window_end', 'window_ts', 'client_id', 'topic', 'page', 'visits'], (row) =>
+      ({ table: 'client_page_visits', ...times(row), client_id: row.client_id, topic: row.topic, page: row.page, visits: num(row.visits) }));
+    await scan('page_unique_visitors', ['window_start', 'window_end', 'window_ts', 'topic', 'page', 'visitors'], (row) =>
+      ({ table: 'page_unique_visitors', ...times(row), topic: row.topic, page: row.page, visitors: num(row.visitors) }));
+    return sortRows(rows);
+  });
+}
+
+/** The job's recorded progress in a Cassandra keyspace (-Infinity when none). */
+function cassandraProgress(keyspace, job) {
+  return withCassandra(async (client) => {
+    const row = (await client.execute(`SELECT closed_through FROM ${keyspace}.progress WHERE job = ?`, [job], { prepare: true })).first();
+    return row === null ? -Infinity : num(row.closed_through);
+  });
+}
+
+function dropKeyspace(keyspace) {
+  return withCassandra((client) => client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`));
+}
+
+/** Every row of the three tables of a SQLite sink file, sorted. */
+function readSqliteRows(path) {
+  const Database = require('better-sqlite3');
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = [];
+    for (const table of ['windows', 'client_page_visits', 'page_unique_visitors']) {
+      for (const row of db.prepare(`SELECT * FROM ${table}`).all()) rows.push({ table, ...row });
+    }
+    return sortRows(rows);
+  } finally {
+    db.close();
+  }
+}
+
+function sqliteProgress(path, job) {
+  const Database = require('better-sqlite3');
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT closed_through FROM job_progress WHERE job = ?').pluck().get(job) ?? -Infinity;
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fault tests' workload: events with known partitions and offsets.
+
+/** End of the latest window (ending at a multiple of the slide) that holds time t. */
+function lastWindowEnd(t, { windowMs, slideMs }) {
+  return Math.floor((t + windowMs) / slideMs) * slideMs;
+}
+
+/**
+ * SPEC §5's promise, checked from outside after a crash: every message before a partition's committed
+ * offset counts only in windows ending at or before `durableThrough` (what the sink recorded as written).
+ * Returns the violations (empty when the promise holds).
+ */
+function commitsAheadOfDurable(committed, byPartition, durableThrough, window) {
+  const violations = [];
+  committed.forEach((offset, partition) => {
+    const messages = byPartition[partition];
+    for (let k = 0; k < Math.min(offset, messages.length); k++) {
+      const end = lastWindowEnd(messages[k].ts, window);
+      if (end > durableThrough) {
+        violations.push({ partition, offset: k, committed: offset, windowEnd: end, durableThrough });
+        break;
+      }
+    }
+  });
+  return violations;
+}
+
+/** A partition of a client, as a producer keyed by client would (any stable function will do). */
+function partitionOfClient(client, partitions) {
+  let hash = 0;
+  for (let i = 0; i < client.length; i++) hash = (Math.imul(hash, 31) + client.charCodeAt(i)) >>> 0;
+  return hash % partitions;
+}
+
+module.exports = {
+  startMain,
+  waitFor,
+  rssKiB,
+  finalLogOf,
+  firstDifference,
+  services,
+  kafka,
+  withAdmin,
+  produceToPartitions,
+  endOffsets,
+  committedOffsets,
+  committedTotal,
+  readCassandraRows,
+  cassandraProgress,
+  dropKeyspace,
+  readSqliteRows,
+  sqliteProgress,
+  commitsAheadOfDurable,
+  partitionOfClient,
+  lastWindowEnd,
+};
