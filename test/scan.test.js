@@ -31,6 +31,17 @@ test('the canonical shape and JSON whitespace take the fast path', () => {
   assert.is(scanned.timestamp, Date.UTC(2017, 0, 25, 8, 33, 32, 123));
 });
 
+test('consecutive timestamps, before and after 1970, read the same on the fast path as in the parser', () => {
+  for (const prefix of ['1969-12-31T23:59', '1969-12-31T23:59', '0001-01-01T00:00', '2017-01-25T14:03', '2017-01-25T14:03']) {
+    for (const seconds of ['00', '07', '59', '60', '5x']) {
+      assertAgrees(`{"client_id":"c","timestamp":"${prefix}:${seconds}","url":{"topic":"T","page":"P"}}`);
+    }
+  }
+  assert.ok(assertAgrees('{"client_id":"c","timestamp":"1969-12-31T23:59:59","url":{"topic":"T","page":"P"}}'));
+  assert.is(scanned.timestamp, -1000);
+  assert.not.ok(assertAgrees('{"client_id":"c","timestamp":"1969-12-31T23:59:60","url":{"topic":"T","page":"P"}}'));
+});
+
 test('anything unusual is left to the full parser', () => {
   const slow = [
     '{"timestamp":"2017-01-25T14:03:32","client_id":"a","url":{"topic":"T","page":"P"}}', // key order

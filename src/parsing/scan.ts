@@ -12,7 +12,7 @@ export interface ScannedEvent {
   pageEnd: number;
   /** Unix ms. */
   timestamp: number;
-  /** FNV-1a of the client_id bytes: equal to shardOf's hash, as the fast path only takes ASCII. */
+  /** FNV-1a of the client_id bytes: equal to shardOf's hash, as the fast path only takes ASCII ids. */
   clientHash: number;
 }
 
@@ -26,6 +26,7 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
+const NOT_FOUND = -1;
 
 const keyBytes = (key: string): Uint8Array => Buffer.from(`"${key}"`, 'latin1');
 const CLIENT_ID = keyBytes('client_id');
@@ -34,40 +35,44 @@ const URL = keyBytes('url');
 const TOPIC = keyBytes('topic');
 const PAGE = keyBytes('page');
 
-// The scan's cursor; module state so the hot path allocates nothing.
-let at = 0;
-
 /**
  * The fast path for the common case: `{"client_id":"…","timestamp":"…","url":{"topic":"…","page":"…"}}`
  * with keys in that order, JSON whitespace anywhere between tokens, and strings without escapes
- * (client_id and timestamp in ASCII, topic and page in any well-formed UTF-8). True only when the message is exactly such a valid SPEC §2 event; false means "not
- * sure", never "invalid" — parseEvent then decides, with the reason. So the fast path can only ever
- * accept what parseEvent accepts, with the same values.
+ * (client_id and timestamp in ASCII, topic and page in any well-formed UTF-8). True only when the
+ * message is exactly such a valid SPEC §2 event; false means "not sure", never "invalid" —
+ * parseEvent then decides, with the reason. So the fast path only ever accepts what parseEvent
+ * accepts, with the same values. Each step takes and returns a byte index (NOT_FOUND = not this shape).
  */
 export function scanEvent(raw: Buffer, out: ScannedEvent): boolean {
-  const end = raw.length;
-  if (end > MAX_MESSAGE_BYTES) return false;
-  at = 0;
-  if (!punctuation(raw, OPEN) || !key(raw, CLIENT_ID)) return false;
-  out.clientStart = at + 1;
-  if (!text(raw, false) || !isFieldSize(out.clientStart, at - 1)) return false;
-  out.clientEnd = at - 1;
-  if (!punctuation(raw, COMMA) || !key(raw, TIMESTAMP)) return false;
-  const timestampStart = at + 1;
-  if (!text(raw, false)) return false;
-  out.timestamp = parseTimestamp(raw.toString('latin1', timestampStart, at - 1));
+  if (raw.length > MAX_MESSAGE_BYTES) return false;
+  let i = punctuation(raw, 0, OPEN);
+  i = valueOf(raw, i, CLIENT_ID);
+  const clientStart = i + 1;
+  i = stringEnd(raw, i, false);
+  if (i === NOT_FOUND || !isFieldSize(clientStart, i)) return false;
+  out.clientStart = clientStart;
+  out.clientEnd = i;
+  i = valueOf(raw, punctuation(raw, i + 1, COMMA), TIMESTAMP);
+  const timestampStart = i + 1;
+  i = stringEnd(raw, i, false);
+  if (i === NOT_FOUND) return false;
+  out.timestamp = timestampOf(raw, timestampStart, i);
   if (Number.isNaN(out.timestamp)) return false;
-  if (!punctuation(raw, COMMA) || !key(raw, URL) || !punctuation(raw, OPEN) || !key(raw, TOPIC)) return false;
-  out.topicStart = at + 1;
-  if (!text(raw, true) || !isFieldSize(out.topicStart, at - 1)) return false;
-  out.topicEnd = at - 1;
-  if (!punctuation(raw, COMMA) || !key(raw, PAGE)) return false;
-  out.pageStart = at + 1;
-  if (!text(raw, true) || !isFieldSize(out.pageStart, at - 1)) return false;
-  out.pageEnd = at - 1;
-  if (!punctuation(raw, CLOSE) || !punctuation(raw, CLOSE)) return false;
-  skipWhitespace(raw);
-  if (at !== end) return false;
+  i = valueOf(raw, punctuation(raw, i + 1, COMMA), URL);
+  i = valueOf(raw, punctuation(raw, i, OPEN), TOPIC);
+  const topicStart = i + 1;
+  i = stringEnd(raw, i, true);
+  if (i === NOT_FOUND || !isFieldSize(topicStart, i)) return false;
+  out.topicStart = topicStart;
+  out.topicEnd = i;
+  i = valueOf(raw, punctuation(raw, i + 1, COMMA), PAGE);
+  const pageStart = i + 1;
+  i = stringEnd(raw, i, true);
+  if (i === NOT_FOUND || !isFieldSize(pageStart, i)) return false;
+  out.pageStart = pageStart;
+  out.pageEnd = i;
+  i = punctuation(raw, punctuation(raw, i + 1, CLOSE), CLOSE);
+  if (i === NOT_FOUND || afterWhitespace(raw, i) !== raw.length) return false;
   out.clientHash = fnv1a(raw, out.clientStart, out.clientEnd);
   return true;
 }
@@ -76,56 +81,52 @@ function isFieldSize(start: number, end: number): boolean {
   return end > start && end - start <= MAX_FIELD_BYTES;
 }
 
-function skipWhitespace(raw: Buffer): void {
-  for (let c = raw[at]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = raw[++at]);
+function afterWhitespace(raw: Buffer, i: number): number {
+  for (let c = raw[i]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = raw[++i]);
+  return i;
 }
 
-/** Whitespace, then exactly this byte. */
-function punctuation(raw: Buffer, byte: number): boolean {
-  skipWhitespace(raw);
-  if (raw[at] !== byte) return false;
-  at++;
-  return true;
+/** Whitespace, then exactly this byte: the index after it. */
+function punctuation(raw: Buffer, i: number, byte: number): number {
+  if (i === NOT_FOUND) return NOT_FOUND;
+  i = afterWhitespace(raw, i);
+  return raw[i] === byte ? i + 1 : NOT_FOUND;
 }
 
-/** Whitespace, the quoted key, whitespace, a colon, whitespace; leaves the cursor on the value. */
-function key(raw: Buffer, quoted: Uint8Array): boolean {
-  skipWhitespace(raw);
-  for (let i = 0; i < quoted.length; i++) if (raw[at + i] !== quoted[i]) return false;
-  at += quoted.length;
-  if (!punctuation(raw, COLON)) return false;
-  skipWhitespace(raw);
-  return true;
+/** Whitespace, the quoted key, whitespace, a colon, whitespace: the index of the value. */
+function valueOf(raw: Buffer, i: number, quotedKey: Uint8Array): number {
+  if (i === NOT_FOUND) return NOT_FOUND;
+  i = afterWhitespace(raw, i);
+  for (let k = 0; k < quotedKey.length; k++) if (raw[i + k] !== quotedKey[k]) return NOT_FOUND;
+  i = punctuation(raw, i + quotedKey.length, COLON);
+  return i === NOT_FOUND ? NOT_FOUND : afterWhitespace(raw, i);
 }
 
 /**
- * A string without escapes or control characters; the cursor ends after its closing quote. Bytes
- * from 0x80 must form well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF)
- * when `allowsUtf8`; client_id is kept ASCII so its hash equals shardOf's over UTF-16 units.
+ * A string at `i` without escapes or control characters: the index of its closing quote. Bytes from
+ * 0x80 must form well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) when
+ * `allowsUtf8`; client_id is kept ASCII so its hash equals shardOf's over UTF-16 units.
  */
-function text(raw: Buffer, allowsUtf8: boolean): boolean {
-  if (raw[at] !== QUOTE) return false;
+function stringEnd(raw: Buffer, i: number, allowsUtf8: boolean): number {
+  if (i === NOT_FOUND || raw[i] !== QUOTE) return NOT_FOUND;
   const end = raw.length;
-  let i = at + 1;
+  i++;
   while (i < end) {
     const c = raw[i];
-    if (c === QUOTE) {
-      at = i + 1;
-      return true;
-    }
+    if (c === QUOTE) return i;
     if (c < 0x80) {
-      if (c < 0x20 || c === BACKSLASH) return false;
+      if (c < 0x20 || c === BACKSLASH) return NOT_FOUND;
       i++;
     } else {
-      if (!allowsUtf8) return false;
+      if (!allowsUtf8) return NOT_FOUND;
       i = afterUtf8Sequence(raw, i);
-      if (i < 0) return false;
+      if (i === NOT_FOUND) return NOT_FOUND;
     }
   }
-  return false;
+  return NOT_FOUND;
 }
 
-/** Index after the multi-byte UTF-8 sequence starting at `i`, or -1 when it is not well-formed. */
+/** Index after the multi-byte UTF-8 sequence starting at `i`, or NOT_FOUND when it is not well-formed. */
 function afterUtf8Sequence(raw: Buffer, i: number): number {
   const lead = raw[i];
   let low = 0x80;
@@ -140,14 +141,37 @@ function afterUtf8Sequence(raw: Buffer, i: number): number {
     continuations = 3;
     if (lead === 0xf0) low = 0x90;
     else if (lead === 0xf4) high = 0x8f;
-  } else return -1;
+  } else return NOT_FOUND;
   const second = raw[i + 1];
-  if (!(second >= low && second <= high)) return -1;
+  if (!(second >= low && second <= high)) return NOT_FOUND;
   for (let k = 2; k <= continuations; k++) {
     const c = raw[i + k];
-    if (!(c >= 0x80 && c <= 0xbf)) return -1;
+    if (!(c >= 0x80 && c <= 0xbf)) return NOT_FOUND;
   }
   return i + continuations + 1;
+}
+
+// Consecutive events share their `YYYY-MM-DDTHH:MM`: the last one seen in the plain 19-byte form,
+// and its ms, let most timestamps be read from their two seconds digits alone.
+const PREFIX_BYTES = 16;
+const PLAIN_FORM_BYTES = 19;
+const cachedPrefix = new Uint8Array(PREFIX_BYTES);
+let cachedPrefixMs = NaN;
+
+function timestampOf(raw: Buffer, start: number, end: number): number {
+  if (end - start === PLAIN_FORM_BYTES && !Number.isNaN(cachedPrefixMs) && raw[start + 16] === COLON) {
+    let same = true;
+    for (let k = 0; k < PREFIX_BYTES && same; k++) same = raw[start + k] === cachedPrefix[k];
+    const tens = raw[start + 17] - 0x30;
+    const ones = raw[start + 18] - 0x30;
+    if (same && tens >= 0 && tens <= 5 && ones >= 0 && ones <= 9) return cachedPrefixMs + (tens * 10 + ones) * 1000;
+  }
+  const ms = parseTimestamp(raw.toString('latin1', start, end));
+  if (end - start === PLAIN_FORM_BYTES && !Number.isNaN(ms)) {
+    cachedPrefix.set(raw.subarray(start, start + PREFIX_BYTES));
+    cachedPrefixMs = ms - ((raw[start + 17] - 0x30) * 10 + raw[start + 18] - 0x30) * 1000;
+  }
+  return ms;
 }
 
 function fnv1a(raw: Buffer, start: number, end: number): number {

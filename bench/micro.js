@@ -1,0 +1,101 @@
+'use strict';
+// Micro-benchmarks of the hot paths (tinybench), each beside a bare baseline where one exists, over the
+// same synthetic production messages. Best of several short rounds per task: on a shared machine
+// interference only ever slows a round down. `npm run bench:micro` (builds first).
+const { createGenerator } = require('../dist/sources/synthetic');
+const { parseEvent, createParsedEvent } = require('../dist/parsing/event');
+const { scanEvent, createScannedEvent } = require('../dist/parsing/scan');
+const { shardOf } = require('../dist/sharding/shard-of');
+const { ShardBatchBuilder } = require('../dist/sharding/shard-batch');
+const { ShardWindows } = require('../dist/aggregation/shard-windows');
+const { WindowMerger } = require('../dist/writer/merge');
+const { createWindowSpec } = require('../dist/windows/spec');
+
+const EVENTS = 20_000;
+const JSON_PARSE = 'baseline: JSON.parse(bytes.toString())';
+const MAP_COUNT = 'baseline: Map count by client_id';
+const SCAN = 'parse + validate: scanEvent (fast path)';
+const COMBINE = 'combine: ShardWindows.add (per-pane combiner)';
+const CLOSE = 'window + encode: add, close, encode for the writer';
+
+function fixtures() {
+  const messages = createGenerator('production', 1).next(EVENTS);
+  const scanned = createScannedEvent();
+  const parsed = createParsedEvent();
+  const builder = new ShardBatchBuilder(EVENTS, false);
+  const clientIds = [];
+  for (const message of messages) {
+    if (!scanEvent(message, scanned)) throw new Error(`not on the fast path: ${message}`);
+    builder.appendBytes(message, scanned, scanned.timestamp, scanned.timestamp);
+    parseEvent(message, parsed);
+    clientIds.push(parsed.clientId);
+  }
+  return { messages, clientIds, batch: builder.take() };
+}
+
+/** name → [one pass over EVENTS events, the task it is compared with]. */
+function tasksOf({ messages, clientIds, batch }, count) {
+  const scanned = createScannedEvent();
+  const parsed = createParsedEvent();
+  // One pane of a 2-minute window sliding by 1 minute: the whole pass lands in one window pair.
+  const spec = createWindowSpec(5000, 120_000, 60_000);
+  const generator = createGenerator('production', 2);
+  const closed = () => {
+    const windows = new ShardWindows(spec);
+    windows.add(batch);
+    return windows.close(Infinity);
+  };
+  return {
+    [JSON_PARSE]: [() => { for (const m of messages) count(JSON.parse(m.toString()).url.page.length); }],
+    'parse + validate: parseEvent (full parser)': [() => { for (const m of messages) count(parseEvent(m, parsed) === null); }, JSON_PARSE],
+    [SCAN]: [() => { for (const m of messages) count(scanEvent(m, scanned)); }, JSON_PARSE],
+    [MAP_COUNT]: [() => { const m = new Map(); for (const id of clientIds) m.set(id, (m.get(id) ?? 0) + 1); count(m.size); }],
+    'shard: shardOf(client_id)': [() => { for (const id of clientIds) count(shardOf(id, 2)); }],
+    'batch: scanEvent + appendBytes to a shard batch': [() => {
+      const builder = new ShardBatchBuilder(EVENTS, false);
+      for (const m of messages) {
+        scanEvent(m, scanned);
+        builder.appendBytes(m, scanned, scanned.timestamp, scanned.timestamp);
+      }
+      count(builder.take().count);
+    }, SCAN],
+    [COMBINE]: [() => { const w = new ShardWindows(spec); w.add(batch); count(w.openPanes()); }, MAP_COUNT],
+    [CLOSE]: [() => count(closed().byteLength), COMBINE],
+    'writer: merge shards + materialize rows': [() => {
+      for (const window of new WindowMerger().merge([closed()])) count(window.clientPageVisits.clientIds.length);
+    }, CLOSE],
+    'source: generator production next(4096)': [() => { for (let n = 0; n < EVENTS; n += 4096) count(generator.next(4096).length); }],
+  };
+}
+
+async function run({ rounds = 3, time = 300 } = {}) {
+  const { Bench } = await import('tinybench');
+  let sink = 0;
+  const tasks = tasksOf(fixtures(), (value) => (sink += Number(value)));
+  const best = new Map(Object.keys(tasks).map((name) => [name, 0]));
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ time, warmupTime: 100 });
+    for (const [name, [fn]] of Object.entries(tasks)) bench.add(name, fn);
+    await bench.run();
+    for (const task of bench.tasks) best.set(task.name, Math.max(best.get(task.name), task.result.throughput.mean * EVENTS));
+  }
+  if (sink === 0) throw new Error('nothing was computed');
+  return Object.entries(tasks).map(([name, [, baseline]]) => ({
+    name,
+    eventsPerSecond: Math.round(best.get(name)),
+    baseline: baseline ?? null,
+    ratio: baseline ? best.get(name) / best.get(baseline) : null,
+  }));
+}
+
+module.exports = { run, EVENTS };
+
+if (require.main === module) {
+  run().then((results) => {
+    console.log(`micro-benchmarks: ${EVENTS.toLocaleString('en')} synthetic production events per pass, best of 3 rounds, one core\n`);
+    for (const { name, eventsPerSecond, baseline, ratio } of results) {
+      const versus = baseline ? `  ${ratio.toFixed(2)}× ${baseline}` : '';
+      console.log(`${name.padEnd(52)} ${eventsPerSecond.toLocaleString('en').padStart(12)} events/s${versus}`);
+    }
+  });
+}
