@@ -81,10 +81,13 @@ export class Pipeline {
     try {
       const { source } = this.options;
       this.writer = await Writer.start(this.options.sink, source.job ?? null);
-      this.frontier = this.restoredThrough = this.writer.recordedThrough;
+      this.restoredThrough = this.writer.recordedThrough;
       if (source.batchDurable !== undefined) {
-        this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.frontier);
+        this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.restoredThrough);
       }
+      // The workers must hold those windows closed too: a replayed event counted in one would
+      // otherwise re-emit it with only the replayed part, over the complete durable rows.
+      this.closeDue(this.restoredThrough);
       this.scheduleTick();
       for await (const batch of this.options.source.batches()) {
         this.throwIfFailed();
