@@ -3,6 +3,7 @@
 // reads it to the end in event clock; rows must equal what the same events give without Kafka.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
+const { spawn } = require('node:child_process');
 const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -10,7 +11,8 @@ const { Kafka, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('./helpers/services');
 const { makeEvents, toLine } = require('./helpers/events');
 const { referenceRows, sortRows } = require('./helpers/reference');
-const { runCli, readJsonl } = require('./helpers/run');
+const { runCli, readJsonl, ROOT } = require('./helpers/run');
+const Database = require('better-sqlite3');
 
 const RUN = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-kafka-e2e-'));
@@ -102,6 +104,57 @@ test('synthetic:production through Kafka gives the rows of the synthetic source 
   assert.ok(expected.length > 1000, 'many rows');
   assert.is(deadLetters.length, 0);
   assert.equal(firstDifference(rows, expected), null);
+  const { committed, end } = await committedAndEnd(topic, group);
+  assert.equal(committed, end);
+});
+
+/** Every row of the three tables, as sorted JSON lines. */
+function tablesOf(path) {
+  const db = new Database(path, { readonly: true });
+  try {
+    return ['windows', 'client_page_visits', 'page_unique_visitors'].flatMap((table) =>
+      db.prepare(`SELECT * FROM ${table}`).all().map((row) => JSON.stringify({ table, ...row })).sort(),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Polls until `condition()` holds; fails after `ms`. */
+async function until(condition, ms, what) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('a job interrupted by SIGINT and restarted leaves the same tables as one uninterrupted run', async () => {
+  if (!(await requireServices())) return;
+  const topic = `kafka-e2e-restart-${RUN}`;
+  await produce(topic, ['--source', 'synthetic:production', '--events', '100000', '--seed', '8']);
+  const job = (group, db, more) => [
+    '--source', 'kafka', '--brokers', KAFKA_BROKERS, '--topic', topic, '--group', group, '--from-beginning', '--clock', 'event',
+    '--sink', `sqlite:${db}`, '--threads', '2', '--dead-letter', join(dir, `${group}-dead.jsonl`), ...WINDOW_FLAGS, ...more,
+  ];
+  const interruptedDb = join(dir, 'interrupted.db');
+  const group = `kafka-e2e-restart-${RUN}`;
+  const first = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...job(group, interruptedDb, [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  first.stderr.on('data', (data) => (stderr += data));
+  const exited = new Promise((resolve) => first.on('close', resolve));
+  await until(async () => (await committedAndEnd(topic, group)).committed.some((offset) => offset !== '-1'), 60_000, 'a first commit');
+  first.kill('SIGINT');
+  assert.is(await exited, 0, stderr);
+  const resumed = await runCli('main.js', job(group, interruptedDb, ['--stop-at-end']));
+  assert.is(resumed.code, 0, resumed.stderr);
+
+  const uninterruptedDb = join(dir, 'uninterrupted.db');
+  const whole = await runCli('main.js', job(`${group}-whole`, uninterruptedDb, ['--stop-at-end']));
+  assert.is(whole.code, 0, whole.stderr);
+  const expected = tablesOf(uninterruptedDb);
+  assert.ok(expected.length > 1000, 'many rows');
+  assert.equal(firstDifference(tablesOf(interruptedDb), expected), null);
   const { committed, end } = await committedAndEnd(topic, group);
   assert.equal(committed, end);
 });
