@@ -24,9 +24,10 @@ function fixtures() {
   const parsed = createParsedEvent();
   const builder = new ShardBatchBuilder(EVENTS, false);
   const clientIds = [];
+  // Every event at time 0: a pass is one pane of traffic, whatever the generator's clock says.
   for (const message of messages) {
     if (!scanEvent(message, scanned)) throw new Error(`not on the fast path: ${message}`);
-    builder.appendBytes(message, scanned, scanned.timestamp, scanned.timestamp);
+    builder.appendBytes(message, scanned, 0, 0);
     parseEvent(message, parsed);
     clientIds.push(parsed.clientId);
   }
@@ -40,10 +41,16 @@ function tasksOf({ messages, clientIds, batch }, count) {
   // One pane of a 2-minute window sliding by 1 minute: the whole pass lands in one window pair.
   const spec = createWindowSpec(5000, 120_000, 60_000);
   const generator = createGenerator('production', 2);
+  // Steady state: long-lived shards that already know the clients and pages, as in a running job.
+  const combining = new ShardWindows(spec);
+  combining.add(batch);
+  const closing = new ShardWindows(spec);
+  const merger = new WindowMerger();
   const closed = () => {
-    const windows = new ShardWindows(spec);
-    windows.add(batch);
-    return windows.close(Infinity);
+    // Each pass is the next 2 minutes of event time, then closes its windows.
+    for (let i = 0; i < batch.count; i++) batch.times[i] += spec.windowMs;
+    closing.add(batch);
+    return closing.close(batch.times[0] + spec.windowMs);
   };
   return {
     [JSON_PARSE]: [() => { for (const m of messages) count(JSON.parse(m.toString()).url.page.length); }],
@@ -59,10 +66,10 @@ function tasksOf({ messages, clientIds, batch }, count) {
       }
       count(builder.take().count);
     }, SCAN],
-    [COMBINE]: [() => { const w = new ShardWindows(spec); w.add(batch); count(w.openPanes()); }, MAP_COUNT],
+    [COMBINE]: [() => { combining.add(batch); count(combining.openPanes()); }, MAP_COUNT],
     [CLOSE]: [() => count(closed().byteLength), COMBINE],
     'writer: merge shards + materialize rows': [() => {
-      for (const window of new WindowMerger().merge([closed()])) count(window.clientPageVisits.clientIds.length);
+      for (const window of merger.merge([closed()])) count(window.clientPageVisits.clientIds.length);
     }, CLOSE],
     'source: generator production next(4096)': [() => { for (let n = 0; n < EVENTS; n += 4096) count(generator.next(4096).length); }],
   };

@@ -1,3 +1,5 @@
+import { ByteInterner } from './byte-interner';
+
 /**
  * A shard's interned client_ids and (topic, page) pairs. Panes and windows hold small integer ids,
  * and a window's rows cross to the writer as ids; the names go across once, as a delta of the
@@ -6,8 +8,8 @@
  * stays proportional to the keys of the open windows, not to every client ever seen.
  */
 export class ShardDictionary {
-  private clientIds = new Map<string, number>();
-  private pageIds = new Map<string, Map<string, number>>();
+  private clientIds = new ByteInterner();
+  private pageIds = new ByteInterner();
   clients: string[] = [];
   topics: string[] = [];
   pages: string[] = [];
@@ -16,25 +18,19 @@ export class ShardDictionary {
   private sentPages = 0;
   private isReset = true;
 
-  clientId(clientId: string): number {
-    let id = this.clientIds.get(clientId);
-    if (id === undefined) {
-      id = this.clients.length;
-      this.clientIds.set(clientId, id);
-      this.clients.push(clientId);
-    }
+  /** The id of the client_id in bytes[start, end) (UTF-8); its name is decoded only when new. */
+  clientId(bytes: Buffer, start: number, end: number): number {
+    const id = this.clientIds.intern(bytes, start, end, 0);
+    if (this.clientIds.isNew) this.clients.push(bytes.toString('utf8', start, end));
     return id;
   }
 
-  pageId(topic: string, page: string): number {
-    let byPage = this.pageIds.get(topic);
-    if (byPage === undefined) this.pageIds.set(topic, (byPage = new Map()));
-    let id = byPage.get(page);
-    if (id === undefined) {
-      id = this.pages.length;
-      byPage.set(page, id);
-      this.topics.push(topic);
-      this.pages.push(page);
+  /** The id of the topic in bytes[start, topicEnd) with the page in bytes[topicEnd, end). */
+  pageId(bytes: Buffer, start: number, topicEnd: number, end: number): number {
+    const id = this.pageIds.intern(bytes, start, end, topicEnd - start);
+    if (this.pageIds.isNew) {
+      this.topics.push(bytes.toString('utf8', start, topicEnd));
+      this.pages.push(bytes.toString('utf8', topicEnd, end));
     }
     return id;
   }
@@ -62,18 +58,23 @@ export class ShardDictionary {
    * renumber what it holds.
    */
   rebuild(liveClients: Iterable<number>, livePages: Iterable<number>): { clients: Int32Array; pages: Int32Array } {
-    const clients = this.clients;
-    const topics = this.topics;
-    const pages = this.pages;
+    const { clients, topics, pages } = this;
     const clientMap = new Int32Array(clients.length).fill(-1);
     const pageMap = new Int32Array(pages.length).fill(-1);
-    this.clientIds = new Map();
-    this.pageIds = new Map();
+    this.clientIds = new ByteInterner();
+    this.pageIds = new ByteInterner();
     this.clients = [];
     this.topics = [];
     this.pages = [];
-    for (const id of liveClients) clientMap[id] = this.clientId(clients[id]);
-    for (const id of livePages) pageMap[id] = this.pageId(topics[id], pages[id]);
+    for (const id of liveClients) {
+      const bytes = Buffer.from(clients[id], 'utf8');
+      clientMap[id] = this.clientId(bytes, 0, bytes.length);
+    }
+    for (const id of livePages) {
+      const topic = Buffer.from(topics[id], 'utf8');
+      const bytes = Buffer.concat([topic, Buffer.from(pages[id], 'utf8')]);
+      pageMap[id] = this.pageId(bytes, 0, topic.length, bytes.length);
+    }
     this.sentClients = 0;
     this.sentPages = 0;
     this.isReset = true;

@@ -31,8 +31,8 @@ export class ShardWindows {
       const time = times[i];
       mergeValue(
         this.paneOf(time),
-        dictionary.clientId(text.toString('utf8', start, clientEnd)),
-        dictionary.pageId(text.toString('utf8', clientEnd, topicEnd), text.toString('utf8', topicEnd, pageEnd)),
+        dictionary.clientId(text, start, clientEnd),
+        dictionary.pageId(text, clientEnd, topicEnd, pageEnd),
         eventTimes === null ? time : eventTimes[i],
       );
       start = pageEnd;
