@@ -236,7 +236,8 @@ export class Pipeline {
           metrics.rowsWritten += report.rows;
           if (report.lastWindowEnd !== null) metrics.lastWindowEnd = report.lastWindowEnd;
           if (report.windows > 0) {
-            metrics.recordLatency(performance.now() - close.issuedAt);
+            const latency = this.latencyOf(close.issuedAt, report.lastWindowEnd!);
+            if (latency >= 0) metrics.recordLatency(latency);
             metrics.onWindows?.(report);
           }
           this.checkpoints?.durable(close.through);
@@ -245,6 +246,15 @@ export class Pipeline {
       )
       .finally(() => this.writes.delete(written));
     this.writes.add(written);
+  }
+
+  /**
+   * Wall clock: from the window's end to durable (negative for windows flushed early at the end of
+   * input, which are not counted). Event clock: from the close (the watermark passing the end) to
+   * durable — event time and wall time do not compare.
+   */
+  private latencyOf(closeIssuedAt: number, windowEnd: number): number {
+    return this.options.clock === 'wall' ? this.now() - windowEnd : performance.now() - closeIssuedAt;
   }
 
   private fail(error: Error): void {

@@ -13,8 +13,9 @@ export class Metrics {
   rowsWritten = 0;
   /** Event time of the latest window end made durable. */
   lastWindowEnd: number | null = null;
-  /** Close → durable latencies (ms) since the last snapshot, for percentiles. */
+  /** Window-end → durable latencies (ms) since the last snapshot, and of the whole run. */
   private latencies: number[] = [];
+  private readonly allLatencies: number[] = [];
   private lastLatencyP99: number | null = null;
   kafkaLag: number | null = null;
   /** Called after each durable write that held windows. */
@@ -32,15 +33,26 @@ export class Metrics {
 
   recordLatency(ms: number): void {
     this.latencies.push(ms);
+    this.allLatencies.push(ms);
+  }
+
+  /** p50, p99 and max of every latency of the run, or null before the first window. */
+  latencySummary(): { p50: number; p99: number; max: number } | null {
+    if (this.allLatencies.length === 0) return null;
+    const sorted = [...this.allLatencies].sort((a, b) => a - b);
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] };
   }
 
   /** p99 of the latencies recorded since the last call (or the previous value when none). */
   takeLatencyP99(): number | null {
     if (this.latencies.length > 0) {
-      const sorted = this.latencies.sort((a, b) => a - b);
-      this.lastLatencyP99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+      this.lastLatencyP99 = percentile(this.latencies.sort((a, b) => a - b), 0.99);
       this.latencies = [];
     }
     return this.lastLatencyP99;
   }
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
 }

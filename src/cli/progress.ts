@@ -60,6 +60,8 @@ export class Progress {
       rows: m.rowsWritten,
       seconds: Number(seconds.toFixed(3)),
       eventsPerSecond: Math.round(m.received / Math.max(seconds, 0.001)),
+      latencyMs: m.latencySummary(),
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
   }
 
