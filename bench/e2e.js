@@ -1,0 +1,207 @@
+'use strict';
+// End-to-end benchmark (SPEC §8), all measured in one run on this machine, printed as one table and
+// saved under bench/results/. Needs the local services: `npm run services -- up`.
+//
+//   npm run bench [-- --events 5000000 --threads 1,2 --batch 1s,5s --latency-seconds 240 --skip-cassandra]
+//
+// 1. a bare kafkajs consumer reads the whole `production` topic (the baseline of 2 and 3);
+// 2. the pipeline reads the same topic with --sink none --stop-at-end;
+// 3. the pipeline writes into Cassandra: from the topic (event clock, as fast as it goes), and from the
+//    generator at the production rate (wall clock) for window-end → durable latency;
+// 4. engine only: synthetic production at --rate max, event clock, --sink none, for each --threads and
+//    --batch given, beside one core of bare JSON.parse over the same messages.
+const { spawn } = require('node:child_process');
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { availableParallelism, cpus } = require('node:os');
+const { join } = require('node:path');
+const { Kafka, logLevel } = require('kafkajs');
+const { createGenerator } = require('../dist/sources/synthetic');
+
+const ROOT = join(__dirname, '..');
+const BROKERS = '127.0.0.1:9092';
+const TOPIC = 'production';
+
+function optionsOf(argv) {
+  const options = { events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    if (argv[i] === '--events') options.events = Number(value);
+    else if (argv[i] === '--threads') options.threads = value.split(',').map(Number);
+    else if (argv[i] === '--batch') options.batch = value.split(',');
+    else if (argv[i] === '--latency-seconds') options.latencySeconds = Number(value);
+    else if (argv[i] === '--skip-cassandra') {
+      options.skipCassandra = true;
+      continue;
+    } else throw new Error(`unknown flag ${argv[i]}`);
+    i++;
+  }
+  return options;
+}
+
+/** Runs a command of this project; resolves with its last JSON log line (the run's summary). */
+function run(script, args) {
+  const command = `node ${script} ${args.join(' ')}`;
+  process.stderr.write(`$ ${command}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data) => (stderr += data));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${command} exited ${code}\n${stderr.slice(-2000)}`));
+      const lines = stderr.trim().split('\n').filter((line) => line.startsWith('{'));
+      resolve({ command, summary: lines.length > 0 ? JSON.parse(lines[lines.length - 1]) : null });
+    });
+  });
+}
+
+function kafka() {
+  return new Kafka({ clientId: 'clickstream-bench', brokers: [BROKERS], logLevel: logLevel.NOTHING });
+}
+
+async function topicSize(admin) {
+  const topics = await admin.listTopics();
+  if (!topics.includes(TOPIC)) return { messages: 0, partitions: [] };
+  const offsets = await admin.fetchTopicOffsets(TOPIC);
+  return { messages: offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0), partitions: offsets };
+}
+
+/** Fills the production topic up to `events` synthetic production events if it has fewer. */
+async function ensureTopic(events) {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const { messages } = await topicSize(admin);
+    if (messages < events) {
+      await run('dist/produce.js', ['--brokers', BROKERS, '--topic', TOPIC, '--source', 'synthetic:production',
+        '--events', String(events - messages), '--seed', String(messages + 1), '--partitions', '3']);
+    }
+    return await topicSize(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The baseline: a bare kafkajs consumer in a fresh group reads every message of the topic. */
+async function bareConsumer(size) {
+  const consumer = kafka().consumer({ groupId: `bench-bare-${Date.now()}` });
+  const end = new Map(size.partitions.map((p) => [p.partition, Number(p.high)]));
+  let messages = 0;
+  const started = process.hrtime.bigint();
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  await new Promise((resolve, reject) => {
+    const done = new Set();
+    consumer
+      .run({
+        eachBatchAutoResolve: true,
+        eachBatch: async ({ batch }) => {
+          messages += batch.messages.length;
+          const last = Number(batch.lastOffset()) + 1;
+          if (last >= end.get(batch.partition)) done.add(batch.partition);
+          if (done.size === end.size) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await consumer.disconnect();
+  return { command: 'kafkajs consumer, eachBatch, fresh group, from the beginning', messages, seconds, eventsPerSecond: messages / seconds };
+}
+
+/** One core of bare JSON.parse over the same synthetic messages the engine run generates. */
+function jsonParseBaseline(events) {
+  const generator = createGenerator('production', 1);
+  let parsed = 0;
+  let nanos = 0n;
+  for (let done = 0; done < events; done += 65_536) {
+    const messages = generator.next(Math.min(65_536, events - done));
+    const started = process.hrtime.bigint();
+    for (const message of messages) parsed += JSON.parse(message.toString()).url ? 1 : 0;
+    nanos += process.hrtime.bigint() - started;
+  }
+  return { command: 'JSON.parse(message.toString()) in a loop, one core', messages: parsed, seconds: Number(nanos) / 1e9, eventsPerSecond: parsed / (Number(nanos) / 1e9) };
+}
+
+function row(name, result, baseline, extra = {}) {
+  const s = result.summary;
+  return {
+    name,
+    command: result.command,
+    eventsPerSecond: Math.round(s ? s.eventsPerSecond : result.eventsPerSecond),
+    ratio: baseline ? (s ? s.eventsPerSecond : result.eventsPerSecond) / baseline.eventsPerSecond : null,
+    baseline: baseline ? baseline.name : null,
+    latencyMs: s ? s.latencyMs : null,
+    peakRssMb: s ? s.maxRssMb : null,
+    events: s ? s.events : result.messages,
+    ...extra,
+  };
+}
+
+function printTable(rows) {
+  const fmt = (n, digits = 0) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en', { maximumFractionDigits: digits }));
+  const header = ['run', 'events/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'threads', 'batch'];
+  const lines = rows.map((r) => [
+    r.name, fmt(r.eventsPerSecond), r.ratio === null ? '—' : `${r.ratio.toFixed(2)}× ${r.baseline}`,
+    fmt(r.latencyMs?.p50), fmt(r.latencyMs?.p99), fmt(r.latencyMs?.max), fmt(r.peakRssMb), r.threads ?? '—', r.batch ?? '—',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const print = (cells) => console.log(`| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
+  print(header);
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  lines.forEach(print);
+}
+
+async function main() {
+  const options = optionsOf(process.argv.slice(2));
+  const rows = [];
+  const size = await ensureTopic(options.events);
+  const stamp = Date.now();
+
+  const bare = { name: 'kafkajs bare consumer', ...(await bareConsumer(size)) };
+  rows.push(row(bare.name, bare, null));
+  const fromKafka = await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
+    '--group', `bench-none-${stamp}`, '--from-beginning', '--stop-at-end', '--clock', 'event', '--sink', 'none', '--threads', '2']);
+  rows.push(row('pipeline from Kafka, sink none', fromKafka, bare, { threads: 2, batch: '5s' }));
+
+  if (!options.skipCassandra) {
+    const cassandra = ['--sink', 'cassandra', '--cassandra', '127.0.0.1:9042', '--keyspace', 'clickstream_bench'];
+    const intoCassandra = await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
+      '--group', `bench-cassandra-${stamp}`, '--from-beginning', '--stop-at-end', '--clock', 'event', ...cassandra, '--threads', '2']);
+    rows.push(row('Kafka → Cassandra, as fast as it goes (latency: close → durable)', intoCassandra, bare, { threads: 2, batch: '5s' }));
+    // Window-end → durable at the production rate: the brief's windows, and short ones for more samples.
+    for (const [window, slide] of [['2m', '1m'], ['10s', '5s']]) {
+      const productionRate = await run('dist/main.js', ['--source', 'synthetic:production', '--rate', '500',
+        '--events', String(500 * options.latencySeconds), '--clock', 'wall', '--batch', '1s', '--window', window, '--slide', slide,
+        ...cassandra, '--threads', '2']);
+      rows.push(row(`production rate 500/s → Cassandra, ${window}/${slide} windows (latency: window end → durable)`, productionRate, null, { threads: 2, batch: '1s' }));
+    }
+  }
+
+  const engineEvents = 2_000_000;
+  const jsonParse = { name: 'bare JSON.parse, 1 core', ...jsonParseBaseline(engineEvents) };
+  rows.push(row(jsonParse.name, jsonParse, null));
+  for (const threads of options.threads) {
+    for (const batch of options.batch) {
+      const engine = await run('dist/main.js', ['--source', 'synthetic:production', '--rate', 'max', '--events', String(engineEvents),
+        '--clock', 'event', '--sink', 'none', '--threads', String(threads), '--batch', batch]);
+      rows.push(row('engine only: synthetic production, rate max, sink none', engine, jsonParse, { threads, batch }));
+    }
+  }
+
+  printTable(rows);
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
+    topic: { name: TOPIC, messages: size.messages, partitions: size.partitions.length },
+    rows,
+  };
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  const file = join(__dirname, 'results', `e2e-${result.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\nsaved ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});
