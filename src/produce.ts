@@ -35,7 +35,7 @@ async function produce(config: ProduceConfig): Promise<void> {
     const progress = setInterval(() => report('producing', sender.acknowledged, started, process.stderr), PROGRESS_EVERY_MS);
     try {
       const produced = await produceEvents(source, new Partitioning(topic.partitions), sender, config.events ?? Infinity);
-      report(`produced to ${config.topic} (${topic.partitions} partitions)`, produced, started, process.stdout);
+      report(`produced to ${config.topic} (${topic.partitions} partition${topic.partitions === 1 ? '' : 's'})`, produced, started, process.stdout);
     } finally {
       clearInterval(progress);
     }

@@ -9,11 +9,12 @@ import { partitionStartsOf } from './kafka-start';
 import type { Source, SourceBatch } from './source';
 
 /**
- * Batches buffered between kafkajs and the pipeline. With kafkajs's default fetch sizes this bounds
- * the messages held in memory to about BUFFERED_BATCHES × 1 MiB (maxBytesPerPartition) buffered
- * here plus one fetch response of at most 10 MiB (maxBytes) still with kafkajs.
+ * Batches buffered between kafkajs and the pipeline: enough for kafkajs to fetch and decode ahead
+ * while the main thread waits for its workers. With kafkajs's default fetch sizes, the messages
+ * held are at most about BUFFERED_BATCHES × 1 MiB (maxBytesPerPartition) here plus one fetch
+ * response of at most 10 MiB (maxBytes) still with kafkajs: some 26 MiB.
  */
-const BUFFERED_BATCHES = 4;
+const BUFFERED_BATCHES = 16;
 /** Released offsets are committed at most this often (and once more at close). */
 const COMMIT_INTERVAL_MS = 1000;
 /** While the buffer is full, eachBatch heartbeats this often so the group keeps the member. */
