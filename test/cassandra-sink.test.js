@@ -1,4 +1,5 @@
 'use strict';
+const { spawnSync } = require('node:child_process');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const cassandra = require('cassandra-driver');
@@ -443,6 +444,116 @@ test('a table of another design is reported by name at open', async () => {
     }
   } finally {
     await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  }
+});
+
+/**
+ * A TCP proxy to `target` that can play an outage: down() cuts every connection and resets new ones
+ * (as a node that is gone), up() forwards again. Self-contained: it also runs in a child process.
+ */
+async function outageProxy(target) {
+  const net = require('node:net');
+  const [host, port] = target.split(':');
+  const sockets = new Set();
+  let up = true;
+  let resets = 0;
+  let onReset = () => undefined;
+  const server = net.createServer((client) => {
+    if (!up) {
+      resets += 1;
+      onReset();
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(Number(port), host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    contact: `127.0.0.1:${server.address().port}`,
+    down() {
+      up = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    up() {
+      up = true;
+    },
+    /** Resolves once the driver has tried to reconnect, and been refused, `count` times. */
+    refused(count) {
+      return new Promise((resolve) => {
+        onReset = () => resets >= count && resolve();
+        onReset();
+      });
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * Runs in a child process, which exits when done: after every contact point was down, the driver's
+ * control connection rebuilds its Host objects and the old one keeps reconnecting even after
+ * shutdown, which would keep the test process alive.
+ */
+async function writeThroughOutage({ sinkModule, windowModule, config, end, visits }) {
+  const proxy = await outageProxy(config.contactPoints[0]);
+  const sink = require(sinkModule).createCassandraSink({ ...config, contactPoints: [proxy.contact] });
+  const window = require(windowModule).windowRows({ end, visits, visitors: [['Action', 'Die Hard', 2]] });
+  await sink.open();
+  proxy.down();
+  const written = sink.writeWindows([window], { job: 'outage/topic', closedThrough: end });
+  await proxy.refused(2);
+  proxy.up();
+  await written;
+  process.stdout.write(JSON.stringify({ progress: await sink.readProgress('outage/topic') }));
+  process.exit(0);
+}
+
+test('a write rides out an outage: it retries until the node is back, then every row is there', async () => {
+  if (!(await requireServices())) return;
+  const end = E3 + 20 * SLIDE;
+  const args = {
+    sinkModule: require.resolve('../dist/sinks/cassandra'),
+    windowModule: require.resolve('./helpers/window-rows'),
+    config: CONFIG,
+    end,
+    visits: VISITS_E1,
+  };
+  const child = spawnSync(process.execPath, ['-e', `${outageProxy}\n(${writeThroughOutage})(${JSON.stringify(args)})`], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.is(child.status, 0, child.stderr);
+  assert.equal(JSON.parse(child.stdout), { progress: end });
+  const client = await adminClient();
+  const rows = await client.execute(`SELECT client_id FROM ${KEYSPACE}.client_page_visits WHERE window_end = ? AND bucket = ?`,
+    [end, bucketOf('c2')], { prepare: true });
+  assert.equal(rows.rows.map((row) => row.client_id), ['c2', 'c2']);
+});
+
+test('a write gives up once its retry budget is spent, saying what failed', async () => {
+  if (!(await requireServices())) return;
+  const proxy = await outageProxy(CASSANDRA_CONTACT);
+  const retry = { firstDelayMs: 50, maxDelayMs: 200, giveUpAfterMs: 1000 };
+  const sink = createCassandraSink({ ...CONFIG, contactPoints: [proxy.contact] }, { retry });
+  const end = E3 + 21 * SLIDE;
+  try {
+    await sink.open();
+    proxy.down();
+    await sink.writeWindows([windowRows({ end, visits: VISITS_E1 })], { job: 'outage/topic', closedThrough: end });
+    assert.unreachable('the node never came back');
+  } catch (error) {
+    assert.match(error.message, new RegExp(`^writing the window ending ${end} to ${KEYSPACE}: failed \\d+ times over 1 s, giving up`));
+  } finally {
+    await sink.close();
+    await proxy.close();
   }
 });
 
