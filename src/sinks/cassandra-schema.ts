@@ -58,14 +58,15 @@ export const CASSANDRA_TABLES = {
     key: '((day), window_end)',
     options: 'CLUSTERING ORDER BY (window_end DESC)',
   },
-  // Exact "latest window of T at or before P": WHERE topic = T AND day = ? AND window_end <= P LIMIT 1.
+  // The windows with rows of T, a partition a day: where the sink finds T's latest window before E
+  // when a replay of E drops T (WHERE topic = T AND day = ? AND window_end < E LIMIT 1, walking back days).
   topic_windows: {
     columns: { topic: 'text', day: 'bigint', window_end: 'bigint' },
     key: '((topic, day), window_end)',
     options: 'CLUSTERING ORDER BY (window_end DESC)',
   },
-  // The highest window_end ever written with rows of T (a max register: see cassandra-writes.ts), where
-  // the walk down topic_windows starts. One row per topic.
+  // The recommender's step 1 in one read: WHERE topic = T. Kept exact by the sink (cassandra-latest.ts),
+  // replays included. One row per topic.
   topic_latest_window: {
     columns: { topic: 'text', window_end: 'bigint' },
     key: '(topic)',
