@@ -65,15 +65,19 @@ async function topicSize(admin) {
   return { messages: offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0), partitions: offsets };
 }
 
-/** Fills the production topic up to `events` synthetic production events if it has fewer. */
+/**
+ * Fills the production topic with `events` synthetic production events if it has fewer — from
+ * scratch, in one run, so its event time is one continuous stream and no event is late.
+ */
 async function ensureTopic(events) {
   const admin = kafka().admin();
   await admin.connect();
   try {
     const { messages } = await topicSize(admin);
     if (messages < events) {
+      if (messages > 0) await admin.deleteTopics({ topics: [TOPIC] });
       await run('dist/produce.js', ['--brokers', BROKERS, '--topic', TOPIC, '--source', 'synthetic:production',
-        '--events', String(events - messages), '--seed', String(messages + 1), '--partitions', '3']);
+        '--events', String(events), '--seed', '1', '--partitions', '3']);
     }
     return await topicSize(admin);
   } finally {
