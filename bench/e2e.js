@@ -65,6 +65,15 @@ async function topicSize(admin) {
   return { messages: offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0), partitions: offsets };
 }
 
+async function deleteTopic(admin) {
+  await admin.deleteTopics({ topics: [TOPIC] });
+  const deadline = Date.now() + 60_000;
+  while ((await admin.listTopics()).includes(TOPIC)) {
+    if (Date.now() > deadline) throw new Error(`topic ${TOPIC} is still there a minute after its deletion`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /**
  * Fills the production topic with `events` synthetic production events if it has fewer — from
  * scratch, in one run, so its event time is one continuous stream and no event is late.
@@ -75,7 +84,7 @@ async function ensureTopic(events) {
   try {
     const { messages } = await topicSize(admin);
     if (messages < events) {
-      if (messages > 0) await admin.deleteTopics({ topics: [TOPIC] });
+      if (messages > 0) await deleteTopic(admin);
       await run('dist/produce.js', ['--brokers', BROKERS, '--topic', TOPIC, '--source', 'synthetic:production',
         '--events', String(events), '--seed', '1', '--partitions', '3']);
     }
