@@ -129,8 +129,7 @@ export class Pipeline {
     if (clock === 'event') {
       this.touchNewPartitions(arrival);
       this.closeDue(closedThrough(spec, this.watermark.touch(batch.partition, arrival)));
-    }
-    else this.closeDue(closedThrough(spec, arrival));
+    } else this.closeDue(closedThrough(spec, arrival));
     const { scanned, parsed } = this;
     const shards = this.dispatcher.shards;
     const messages = batch.messages;

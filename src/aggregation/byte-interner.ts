@@ -13,8 +13,10 @@ export class ByteInterner {
   private arena = Buffer.allocUnsafeSlow(1 << 16);
   private arenaLength = 0;
   size = 0;
+  /** Whether the last `intern` created its id. */
+  isNew = false;
 
-  /** The id of bytes[start, end) with `tag`; `isNew` tells whether this call created it. */
+  /** The id of bytes[start, end) with `tag`. */
   intern(bytes: Uint8Array, start: number, end: number, tag: number): number {
     let hash = 0x811c9dc5 ^ tag;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
@@ -32,8 +34,6 @@ export class ByteInterner {
       }
     }
   }
-
-  isNew = false;
 
   private equals(id: number, bytes: Uint8Array, start: number, end: number): boolean {
     const length = end - start;
