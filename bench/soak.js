@@ -1,0 +1,66 @@
+'use strict';
+// Memory soak (SPEC §8): the job at a steady rate for a long time; its RSS, sampled every 10 s, must
+// stay flat after warm-up (state follows the distinct keys of the open windows, not the events).
+//
+//   npm run bench:soak [-- --seconds 600 --rate 20000 --warmup 180]
+const { spawn } = require('node:child_process');
+const { readFileSync, mkdirSync, writeFileSync } = require('node:fs');
+const { availableParallelism } = require('node:os');
+const { join } = require('node:path');
+
+function optionsOf(argv) {
+  const options = { seconds: 600, rate: 20_000, warmup: 180 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = argv[i].replace(/^--/, '');
+    if (!(name in options)) throw new Error(`unknown flag ${argv[i]}`);
+    options[name] = Number(argv[i + 1]);
+  }
+  return options;
+}
+
+function rssMbOf(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function main() {
+  const { seconds, rate, warmup } = optionsOf(process.argv.slice(2));
+  const args = ['dist/main.js', '--source', 'synthetic:production', '--rate', String(rate), '--clock', 'wall',
+    '--sink', 'none', '--threads', '2'];
+  console.log(`$ node ${args.join(' ')}   (${seconds} s, RSS every 10 s, warm-up ${warmup} s)`);
+  const child = spawn(process.execPath, args, { cwd: join(__dirname, '..'), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data) => (stderr = (stderr + data).slice(-4000)));
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  const samples = [];
+  const started = Date.now();
+  while (Date.now() - started < seconds * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    if (child.exitCode !== null) throw new Error(`the job ended early:\n${stderr}`);
+    samples.push({ second: Math.round((Date.now() - started) / 1000), rssMb: Math.round(rssMbOf(child.pid)) });
+    process.stdout.write(`${samples.at(-1).second} s: ${samples.at(-1).rssMb} MB\n`);
+  }
+  child.kill('SIGTERM');
+  const code = await exited;
+  const steady = samples.filter((s) => s.second >= warmup).map((s) => s.rssMb);
+  const low = Math.min(...steady);
+  const high = Math.max(...steady);
+  const result = {
+    date: new Date().toISOString(),
+    cores: availableParallelism(),
+    command: `node ${args.join(' ')}`,
+    seconds,
+    warmupSeconds: warmup,
+    exitCode: code,
+    steadyRssMb: { min: low, max: high, spreadPercent: Number((((high - low) / low) * 100).toFixed(1)) },
+    samples,
+  };
+  console.log(`after warm-up: RSS ${low}–${high} MB, spread ${result.steadyRssMb.spreadPercent}% of the minimum; exit ${code}`);
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(join(__dirname, 'results', `soak-${result.date.replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2) + '\n');
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exitCode = 1;
+});
