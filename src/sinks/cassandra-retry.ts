@@ -23,10 +23,17 @@ const TRANSIENT_CODES: ReadonlySet<number> = new Set([
   types.responseErrorCodes.readTimeout,
 ]);
 
-/** Timeouts, Unavailable, an overloaded or starting node, no reachable host: worth another try. */
+/**
+ * Timeouts, Unavailable, an overloaded or starting node, no reachable host, a connection that closed
+ * under a request (the driver's "Socket was closed", as a node goes down): worth another try.
+ */
 export function isTransient(error: unknown): boolean {
   if (error instanceof errors.ResponseError) return TRANSIENT_CODES.has(error.code);
-  return error instanceof errors.OperationTimedOutError || error instanceof errors.NoHostAvailableError;
+  return (
+    error instanceof errors.OperationTimedOutError ||
+    error instanceof errors.NoHostAvailableError ||
+    (error instanceof errors.DriverError && (error as { isSocketError?: boolean }).isSocketError === true)
+  );
 }
 
 /** Exponential backoff with "equal jitter": half the step fixed, half random, so retries spread out. */
