@@ -2,13 +2,15 @@
 // Shared by test/fuzz.test.js and test/faults/*.test.js: running the CLI as a process we can kill,
 // waiting for conditions with deadlines, filling Kafka topics with known offsets, reading the
 // Kafka group's commits and the sinks' tables back, and stopping/starting the local services.
+const assert = require('uvu/assert');
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const cassandra = require('cassandra-driver');
 const { KAFKA_BROKERS, CASSANDRA_CONTACT, LOCAL_DC } = require('./services');
-const { sortRows } = require('./reference');
+const { referenceRows, sortRows } = require('./reference');
+const { makeEvents, toLine } = require('./events');
 const { ROOT } = require('./run');
 
 const kafka = new Kafka({ clientId: 'clickstream-fault-tests', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
@@ -17,8 +19,9 @@ const kafka = new Kafka({ clientId: 'clickstream-fault-tests', brokers: [KAFKA_B
 // Processes and waiting.
 
 /**
- * Starts `node dist/main.js ARGS` without waiting for it: { child, pid, output(), exited } where
- * `exited` resolves with { code, signal, stdout, stderr } (and rejects after `timeoutMs`, killing it).
+ * Starts `node dist/main.js ARGS` without waiting for it: { child, pid, exited, result, output } where `exited`
+ * resolves with { code, signal, stdout, stderr } (and rejects after `timeoutMs`, killing it), and
+ * `result` is that same object once the process has ended (null before).
  */
 function startMain(args, { env, timeoutMs = 240_000 } = {}) {
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
@@ -30,7 +33,8 @@ function startMain(args, { env, timeoutMs = 240_000 } = {}) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise((resolve, reject) => {
+  const run = { child, pid: child.pid, result: null, exited: null, output: () => ({ stdout, stderr }) };
+  run.exited = new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`main.js ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr.slice(-4000)}`));
@@ -38,10 +42,25 @@ function startMain(args, { env, timeoutMs = 240_000 } = {}) {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      run.result = { code, signal, stdout, stderr };
+      resolve(run.result);
     });
   });
-  return { child, pid: child.pid, exited, output: () => ({ stdout, stderr }) };
+  return run;
+}
+
+/** For waitFor's stopIf: why waiting on `run` is pointless (it ended), or null. */
+function endedFirst(run) {
+  return () => run.result && `the run ended first (code ${run.result.code}): ${run.result.stderr.slice(-1500)}`;
+}
+
+/** Waits (polling the group's commits) until at least `threshold` messages are committed; returns how many. */
+function waitForCommitted(run, workload, threshold, { onPoll } = {}) {
+  return waitFor(`${threshold} messages committed`, async () => {
+    onPoll?.();
+    const total = await committedTotal(workload.topic, workload.group);
+    return total >= threshold ? total : null;
+  }, { timeoutMs: 150_000, intervalMs: 50, stopIf: endedFirst(run) });
 }
 
 /**
@@ -282,7 +301,82 @@ function partitionOfClient(client, partitions) {
   return hash % partitions;
 }
 
+/** Window flags of the fault tests and their reference parameters (lateness: the default 10 s). */
+const FAULT_WINDOW = { windowMs: 10_000, slideMs: 5_000, latenessMs: 10_000 };
+const FAULT_FLAGS = ['--clock', 'event', '--window', '10s', '--slide', '5s', '--batch', '1s', '--threads', '2'];
+
+/**
+ * A fresh 3-partition topic holding `count` events (~33 min of event time for 200k: ~400 windows of
+ * ~550 rows each), each client's events on one partition in time order, disorder within ±3 s so
+ * nothing is late. Returns the topic, group and job names, the messages by partition (with `ts`)
+ * and the reference rows.
+ */
+async function prepareWorkload(name, { count = 200_000, seed = 21 } = {}) {
+  const events = makeEvents({ count, seed, clients: 40, stepMs: 10, jitterMs: 3_000 });
+  const topic = `${name}-${Date.now()}`;
+  const byPartition = await produceToPartitions(
+    topic,
+    3,
+    events.map((e) => ({ partition: partitionOfClient(e.client, 3), value: Buffer.from(toLine(e)), ts: e.ts })),
+  );
+  const expected = referenceRows(events, FAULT_WINDOW);
+  if (expected.late !== 0) throw new Error('the fault workload must have no late events');
+  return { topic, group: topic, job: `${topic}/${topic}`, byPartition, expected: expected.rows, count };
+}
+
+/** main.js flags to read the workload's topic (to its end unless `stopAtEnd` is false). */
+function kafkaFlags(workload, { stopAtEnd = true } = {}) {
+  return [
+    '--source', 'kafka', '--brokers', KAFKA_BROKERS, '--topic', workload.topic, '--group', workload.group, '--from-beginning',
+    ...(stopAtEnd ? ['--stop-at-end'] : []), ...FAULT_FLAGS,
+  ];
+}
+
+/**
+ * After a fault: the group's commits must lie within what the sink recorded as durable (SPEC §5), and
+ * the fault must have come mid-run. Returns the number of messages committed.
+ */
+async function assertCommitsBehindDurable(workload, durableThrough, what) {
+  const committed = await committedOffsets(workload.topic, workload.group);
+  const total = committed.reduce((sum, offset) => sum + Math.max(0, offset), 0);
+  assert.ok(total < workload.count, `${what} came mid-run (${total} of ${workload.count} committed)`);
+  const ahead = commitsAheadOfDurable(committed, workload.byPartition, durableThrough, FAULT_WINDOW);
+  assert.equal(ahead, [], `${what}: commits ahead of durable windows`);
+  return total;
+}
+
+/**
+ * The outcome of a run that must have completed the job: exit 0, no dead letter (nothing late), the
+ * sink's rows (`readRows()`) equal to the reference row for row, every offset committed.
+ */
+async function assertCompleted(result, workload, { deadLetters, readRows }) {
+  assert.is(result.code, 0, result.stderr.slice(-2000));
+  const dead = readFileSync(deadLetters, 'utf8');
+  assert.is(dead.slice(0, 1000), '', `no dead letters: no event was late (${dead.split('\n').length - 1} of them)`);
+  assert.equal(firstDifference(await readRows(), workload.expected), null, 'rows equal the reference');
+  assert.equal(await committedOffsets(workload.topic, workload.group), await endOffsets(workload.topic), 'every offset committed');
+}
+
+/** Runs main.js with `args` to its end; it must complete the job (assertCompleted). */
+async function assertRunCompletes(args, workload, sink) {
+  await assertCompleted(await startMain(args).exited, workload, sink);
+}
+
+function deleteTopic(topic) {
+  return withAdmin((admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
+}
+
 module.exports = {
+  endedFirst,
+  waitForCommitted,
+  FAULT_WINDOW,
+  FAULT_FLAGS,
+  prepareWorkload,
+  kafkaFlags,
+  deleteTopic,
+  assertCommitsBehindDurable,
+  assertRunCompletes,
+  assertCompleted,
   startMain,
   waitFor,
   rssKiB,
