@@ -18,6 +18,9 @@ const BAD = [
   [['--sink', 'none', '--keyspace', 'ks'], 'Cassandra'],
   [['--sink', 'cassandra', '--keyspace', 'drop table'], '--keyspace'],
   [['--lateness', '-1s'], '--lateness'],
+  [['--kafka-sasl', 'plain', '--kafka-user', 'u', '--kafka-password', 'p'], '--kafka-sasl'],
+  [['--source', 'synthetic:production', '--topic', 'production'], '--topic'],
+  [['--source', 'kafka', '--topic', 't', '--rate', '5'], '--rate'],
 ];
 
 for (const [args, named] of BAD) {

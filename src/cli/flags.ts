@@ -98,7 +98,12 @@ function windowSpecOf(flags: RawFlags): WindowSpec {
 function sourceOf(flags: RawFlags): SourceConfig {
   const source = stringFlag(flags, 'source', 'synthetic:dev');
   const synthetic = /^synthetic:(dev|production)$/.exec(source);
+  // A flag of another source is a mistake worth stopping for: it would silently do nothing.
   const syntheticOnly = ['rate', 'events', 'seed'].filter((name) => flags.has(name));
+  if (synthetic === null && syntheticOnly.length > 0) throw new FlagError(`--${syntheticOnly[0]} applies only to --source synthetic:…`);
+  if (source === 'kafka') return kafkaSourceOf(flags);
+  const kafkaOnly = [...flags.keys()].filter((name) => KAFKA_SOURCE_FLAGS.includes(name) || isKafkaConnectionFlag(name));
+  if (kafkaOnly.length > 0) throw new FlagError(`--${kafkaOnly[0]} applies only to --source kafka`);
   if (synthetic !== null) {
     const profile = synthetic[1] as ProfileName;
     const nominal = nominalRate(profileNamed(profile));
@@ -106,10 +111,6 @@ function sourceOf(flags: RawFlags): SourceConfig {
     const events = flags.has('events') ? integerFlag(flags, 'events', 1, Number.MAX_SAFE_INTEGER, 0) : undefined;
     return { kind: 'synthetic', profile, rate, events, seed: integerFlag(flags, 'seed', 0, 2 ** 32 - 1, 1) };
   }
-  if (syntheticOnly.length > 0) throw new FlagError(`--${syntheticOnly[0]} applies only to --source synthetic:…`);
-  const kafkaOnly = [...flags.keys()].filter((name) => KAFKA_SOURCE_FLAGS.includes(name) || isKafkaConnectionFlag(name));
-  if (source === 'kafka') return kafkaSourceOf(flags);
-  if (kafkaOnly.length > 0) throw new FlagError(`--${kafkaOnly[0]} applies only to --source kafka`);
   if (source.startsWith('file:') && source.length > 5) return { kind: 'file', path: source.slice(5) };
   throw new FlagError(`--source must be synthetic:dev, synthetic:production, file:PATH or kafka, not "${source}"`);
 }
