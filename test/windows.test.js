@@ -145,17 +145,33 @@ test('watermark: highest event time minus lateness, never decreasing', () => {
   assert.is(watermark.observe(0, 100_500), 90_500);
 });
 
-test('watermark: the minimum over partitions, until a silent one goes idle', () => {
+test('watermark: the minimum over partitions, until a silent one goes idle while others deliver', () => {
   const watermark = new Watermark(0, 30_000);
   watermark.touch(0, 0);
   watermark.touch(1, 0);
   assert.is(watermark.observe(0, 500_000), -Infinity, 'partition 1 has no events yet');
-  watermark.touch(1, 1000);
+  watermark.touch(1, 500);
   assert.is(watermark.observe(1, 200_000), 200_000);
   assert.is(watermark.observe(1, 300_000), 300_000);
-  assert.is(watermark.refresh(20_000), 300_000);
-  watermark.touch(0, 40_000);
-  assert.is(watermark.refresh(40_000), 500_000, 'partition 1 silent for 39 s no longer holds it back');
+  // Partition 0 keeps delivering every 500 ms; partition 1 is silent.
+  let now = 500;
+  while (now < 30_000) assert.is(watermark.touch(0, (now += 500)), 300_000, `still held back at ${now} ms`);
+  assert.is(watermark.touch(0, (now += 500)), 500_000, 'silent for 30 s of others\' batches: idle');
+  watermark.touch(1, (now += 500));
+  assert.is(watermark.observe(1, 400_000), 500_000, 'it holds nothing back once the watermark passed it');
+});
+
+test('watermark: a stall of the whole job does not make a partition idle', () => {
+  const watermark = new Watermark(0, 30_000);
+  watermark.touch(0, 0);
+  watermark.touch(1, 0);
+  watermark.observe(0, 100_000);
+  watermark.observe(1, 50_000);
+  // Nothing arrives for two minutes (the sink was down, or the broker), then partition 0 resumes.
+  assert.is(watermark.touch(0, 120_000), 50_000);
+  assert.is(watermark.observe(0, 200_000), 50_000, 'partition 1 is behind, not idle');
+  for (let now = 120_000; now < 125_000; now += 500) watermark.touch(0, now);
+  assert.is(watermark.value(), 50_000);
 });
 
 test.run();

@@ -29,15 +29,18 @@ export class Writer {
     const data: WriterData = { sink, job };
     const thread = new Worker(join(__dirname, 'writer-thread.js'), { workerData: data });
     return new Promise((resolve, reject) => {
+      // A sink that cannot open leaves a live thread (and its driver's sockets): end it, or the
+      // process never exits.
+      const fail = (error: Error) => void thread.terminate().finally(() => reject(error));
       const onReady = (message: FromWriter) => {
         if (message.type === 'ready') resolve(new Writer(thread, message.closedThrough));
-        else if (message.type === 'failed') reject(new Error(message.message));
+        else if (message.type === 'failed') fail(new Error(message.message));
         else return;
         thread.off('message', onReady);
-        thread.off('error', reject);
+        thread.off('error', fail);
       };
       thread.on('message', onReady);
-      thread.on('error', reject);
+      thread.on('error', fail);
     });
   }
 
