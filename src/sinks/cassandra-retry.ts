@@ -32,7 +32,9 @@ export function isTransient(error: unknown): boolean {
   return (
     error instanceof errors.OperationTimedOutError ||
     error instanceof errors.NoHostAvailableError ||
-    (error instanceof errors.DriverError && (error as { isSocketError?: boolean }).isSocketError === true)
+    (error instanceof errors.DriverError && (error as { isSocketError?: boolean }).isSocketError === true) ||
+    // The driver's host pool throws this plain Error when a host came back but has no connection open yet.
+    (error instanceof Error && error.message === 'No connection available')
   );
 }
 

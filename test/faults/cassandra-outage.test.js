@@ -34,7 +34,13 @@ test('Cassandra down for ~60 s mid-run: the run finishes by itself, exit 0, tabl
   let committedAtStop;
   let committedAtRestart;
   try {
-    await services('down', 'cassandra');
+    // Held still while Cassandra stops, so a fast job cannot finish first: the outage lands mid-run.
+    process.kill(run.pid, 'SIGSTOP');
+    try {
+      await services('down', 'cassandra');
+    } finally {
+      process.kill(run.pid, 'SIGCONT');
+    }
     committedAtStop = await committedTotal(topic, group);
     // The outage itself lasts a fixed time; meanwhile the job must stay alive, and its memory is sampled.
     const outageEnds = Date.now() + OUTAGE_MS;

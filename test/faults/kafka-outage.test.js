@@ -39,8 +39,19 @@ test('Kafka stopped and restarted mid-run: the run finishes by itself, exit 0, t
   const stoppedAt = Date.now();
   let startedAt;
   try {
-    await services('down', 'kafka');
-    assert.is(run.result, null, 'the run is still going when the broker is down');
+    // Held still while the broker stops, so a fast job cannot finish first: the outage lands mid-run.
+    process.kill(run.pid, 'SIGSTOP');
+    try {
+      await services('down', 'kafka');
+    } finally {
+      process.kill(run.pid, 'SIGCONT');
+    }
+    // The job runs on without its broker for a while (its progress lines log the lag meanwhile).
+    const outageEnds = Date.now() + 12_000;
+    while (Date.now() < outageEnds) {
+      assert.is(run.result, null, 'the run is still going while the broker is down');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   } finally {
     await services('up', 'kafka');
     startedAt = Date.now();
