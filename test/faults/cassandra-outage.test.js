@@ -10,7 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitFor, committedTotal, rssKiB,
+  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitForCommitted, committedTotal, rssKiB,
   services, readCassandraRows, dropKeyspace, assertCompleted,
 } = require('../helpers/faults');
 
@@ -28,12 +28,7 @@ test('Cassandra down for ~60 s mid-run: the run finishes by itself, exit 0, tabl
   // The default --idle-timeout (30 s), shorter than the outage: a stalled job must not age its partitions.
   const run = startMain([...kafkaFlags(workload), '--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', deadLetters]);
   let peakBefore = 0;
-  // Stopped at its first written window, with hundreds still to write: on a quiet machine the whole run
-  // takes seconds, and waiting for a first commit could leave nothing for the outage to interrupt.
-  await waitFor('the first window written', () => {
-    peakBefore = Math.max(peakBefore, rssKiB(run.pid) ?? 0);
-    return /"windows written"/.test(run.output().stderr);
-  }, { timeoutMs: 150_000, intervalMs: 20 });
+  await waitForCommitted(run, workload, 1, { onPoll: () => (peakBefore = Math.max(peakBefore, rssKiB(run.pid) ?? 0)) });
 
   let peakDuring = 0;
   let committedAtStop;
