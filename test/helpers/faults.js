@@ -60,14 +60,14 @@ function waitForCommitted(run, workload, threshold, { onPoll } = {}) {
     onPoll?.();
     const total = await committedTotal(workload.topic, workload.group);
     return total >= threshold ? total : null;
-  }, { timeoutMs: 150_000, intervalMs: 50, stopIf: endedFirst(run) });
+  }, { timeoutMs: 150_000, intervalMs: 50, stopIf: endedFirst(run), whileWaiting: () => run.output().stderr.slice(-3000) });
 }
 
 /**
  * Polls `probe` (sync or async; a truthy result ends the wait and is returned) every `intervalMs`
- * until `timeoutMs` has passed, then throws naming `what`. `stopIf` (e.g. "the process exited") fails early.
+ * until `timeoutMs` has passed, then throws naming `what`. `stopIf` (e.g. "the process exited") fails early; `whileWaiting()` adds what was seen meanwhile to a timeout.
  */
-async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 100, stopIf } = {}) {
+async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 100, stopIf, whileWaiting } = {}) {
   const deadline = Date.now() + timeoutMs;
   let lastError = null;
   for (;;) {
@@ -81,7 +81,8 @@ async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 100, stop
     const reason = stopIf?.();
     if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
     if (Date.now() >= deadline) {
-      throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`);
+      const seen = whileWaiting ? `\nmeanwhile:\n${whileWaiting()}` : '';
+      throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}${seen}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
