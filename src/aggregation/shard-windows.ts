@@ -1,4 +1,4 @@
-import { createCombiner, mergeCombiners, mergeValue, type Combiner, type PageVisits } from './pane';
+import { createCombiner, mergeCombiners, mergeValue, type Combiner } from './pane';
 import { ShardDictionary } from './dictionary';
 import { firstWindowEnd, lastWindowEnd, paneStart, type WindowSpec } from '../windows/spec';
 import { encodeEmission, type ShardWindow } from '../windows/partial';
@@ -13,15 +13,17 @@ const DICTIONARY_REBUILD_SIZE = 1 << 17;
  * memory follows the distinct keys of the open windows, not the events.
  */
 export class ShardWindows {
-  private panes = new Map<number, Combiner>();
+  private readonly panes = new Map<number, Combiner>();
   private readonly dictionary = new ShardDictionary();
   private closedThrough = -Infinity;
+  private lastPaneStart = NaN;
+  private lastPane: Combiner | null = null;
 
   constructor(private readonly spec: WindowSpec) {}
 
   add(batch: ShardBatch): void {
     const text = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
-    const { ends, times, eventTimes } = batch;
+    const { ends, hashes, times, eventTimes } = batch;
     const dictionary = this.dictionary;
     let start = 0;
     for (let i = 0; i < batch.count; i++) {
@@ -31,8 +33,8 @@ export class ShardWindows {
       const time = times[i];
       mergeValue(
         this.paneOf(time),
-        dictionary.clientId(text, start, clientEnd),
-        dictionary.pageId(text, clientEnd, topicEnd, pageEnd),
+        dictionary.clientId(text, start, clientEnd, hashes[2 * i]),
+        dictionary.pageId(text, clientEnd, topicEnd, pageEnd, hashes[2 * i + 1]),
         eventTimes === null ? time : eventTimes[i],
       );
       start = pageEnd;
@@ -65,8 +67,12 @@ export class ShardWindows {
 
   private paneOf(time: number): Combiner {
     const start = paneStart(this.spec, time);
+    // Consecutive events mostly share a pane.
+    if (start === this.lastPaneStart) return this.lastPane!;
     let pane = this.panes.get(start);
     if (pane === undefined) this.panes.set(start, (pane = createCombiner()));
+    this.lastPaneStart = start;
+    this.lastPane = pane;
     return pane;
   }
 
@@ -94,6 +100,7 @@ export class ShardWindows {
   }
 
   private dropExpiredPanes(): void {
+    this.lastPaneStart = NaN;
     for (const start of this.panes.keys()) {
       if (lastWindowEnd(this.spec, start) <= this.closedThrough) this.panes.delete(start);
     }
@@ -103,23 +110,13 @@ export class ShardWindows {
     const liveClients = new Set<number>();
     const livePages = new Set<number>();
     for (const pane of this.panes.values()) {
-      for (const [pageId, clients] of pane.pages) {
-        livePages.add(pageId);
-        for (const clientId of clients.keys()) liveClients.add(clientId);
+      for (let e = 0; e < pane.size; e++) {
+        livePages.add(pane.pageIds[e]);
+        liveClients.add(pane.clientIds[e]);
       }
     }
     if (2 * (liveClients.size + livePages.size) > this.dictionary.size()) return;
     const renumber = this.dictionary.rebuild(liveClients, livePages);
-    const panes = new Map<number, Combiner>();
-    for (const [start, pane] of this.panes) {
-      const renumbered: Combiner = { events: pane.events, minEventTime: pane.minEventTime, pages: new Map() };
-      for (const [pageId, clients] of pane.pages) {
-        const visits: PageVisits = new Map();
-        for (const [clientId, count] of clients) visits.set(renumber.clients[clientId], count);
-        renumbered.pages.set(renumber.pages[pageId], visits);
-      }
-      panes.set(start, renumbered);
-    }
-    this.panes = panes;
+    for (const pane of this.panes.values()) pane.renumber(renumber.pages, renumber.clients);
   }
 }

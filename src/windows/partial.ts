@@ -29,12 +29,9 @@ const HEADER_WORDS = 4;
 const packr = new Packr({ useRecords: false });
 
 export function encodeEmission(dictionary: DictionaryDelta, windows: readonly ShardWindow[]): Uint8Array<ArrayBuffer> {
-  let pageCount = 0;
-  let rowCount = 0;
-  for (const { window } of windows) {
-    pageCount += window.pages.size;
-    for (const clients of window.pages.values()) rowCount += clients.size;
-  }
+  const pagesOfWindows = windows.map(({ window }) => visitorsByPage(window));
+  const pageCount = pagesOfWindows.reduce((sum, pages) => sum + pages.length / 2, 0);
+  const rowCount = windows.reduce((sum, { window }) => sum + window.size, 0);
   const names = packr.pack(dictionary);
   const metaBytes = windows.length * WINDOW_FIELDS * 8;
   const pagesAt = HEADER_WORDS * 4 + metaBytes;
@@ -49,19 +46,42 @@ export function encodeEmission(dictionary: DictionaryDelta, windows: readonly Sh
   let p = 0;
   let r = 0;
   windows.forEach(({ windowStart, windowEnd, window }, w) => {
-    const rowsBefore = r;
-    for (const [pageId, clients] of window.pages) {
-      pages[p++] = pageId;
-      pages[p++] = clients.size;
-      for (const [clientId, visits] of clients) {
-        rows[r++] = clientId;
-        rows[r++] = pageId;
-        rows[r++] = visits;
-      }
+    pages.set(pagesOfWindows[w], p);
+    p += pagesOfWindows[w].length;
+    const { pageIds, clientIds, visits } = window;
+    for (let e = 0; e < window.size; e++) {
+      rows[r++] = clientIds[e];
+      rows[r++] = pageIds[e];
+      rows[r++] = visits[e];
     }
-    meta.set([windowStart, windowEnd, window.minEventTime, window.events, window.pages.size, (r - rowsBefore) / 3], w * WINDOW_FIELDS);
+    meta.set([windowStart, windowEnd, window.minEventTime, window.events, pagesOfWindows[w].length / 2, window.size], w * WINDOW_FIELDS);
   });
   return new Uint8Array(buffer);
+}
+
+/** Scratch for visitorsByPage: per page id, its entries so far; all zero between calls. */
+let entriesOfPage = new Uint32Array(1 << 12);
+
+/** pageId, visitors pairs of the window, pages in the order first seen: a page's visitors are its entries. */
+function visitorsByPage(window: Combiner): Uint32Array {
+  const seen: number[] = [];
+  const { pageIds } = window;
+  for (let e = 0; e < window.size; e++) {
+    const pageId = pageIds[e];
+    if (pageId >= entriesOfPage.length) {
+      const grown = new Uint32Array(Math.max(2 * entriesOfPage.length, pageId + 1));
+      grown.set(entriesOfPage);
+      entriesOfPage = grown;
+    }
+    if (entriesOfPage[pageId]++ === 0) seen.push(pageId);
+  }
+  const pairs = new Uint32Array(2 * seen.length);
+  seen.forEach((pageId, i) => {
+    pairs[2 * i] = pageId;
+    pairs[2 * i + 1] = entriesOfPage[pageId];
+    entriesOfPage[pageId] = 0;
+  });
+  return pairs;
 }
 
 export function decodeEmission(bytes: Uint8Array): ShardEmission {
