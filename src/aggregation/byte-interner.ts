@@ -1,6 +1,7 @@
 /**
- * Dense ids for byte strings: an open-addressing hash table (FNV-1a, linear probing) that compares
- * bytes against its own arena, so looking up a key seen before decodes nothing and allocates nothing.
+ * Dense ids for byte strings: an open-addressing hash table (linear probing) over the keys' keyHashOf,
+ * computed by the caller, that compares bytes against its own arena, so looking up a key seen before
+ * decodes nothing and allocates nothing.
  * A key is a byte range plus a small `tag` (the topic length of a topic+page key, so "ab"+"c" and
  * "a"+"bc" differ).
  */
@@ -16,11 +17,8 @@ export class ByteInterner {
   /** Whether the last `intern` created its id. */
   isNew = false;
 
-  /** The id of bytes[start, end) with `tag`. */
-  intern(bytes: Uint8Array, start: number, end: number, tag: number): number {
-    let hash = 0x811c9dc5 ^ tag;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
-    hash >>>= 0;
+  /** The id of bytes[start, end) with `tag`, whose keyHashOf is `hash`. */
+  intern(bytes: Uint8Array, start: number, end: number, tag: number, hash: number): number {
     const mask = this.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const id = this.slots[slot] - 1;

@@ -1,4 +1,5 @@
 import { ByteInterner } from './byte-interner';
+import { keyHashOf } from '../sharding/key-hash';
 
 /**
  * A shard's interned client_ids and (topic, page) pairs. Panes and windows hold small integer ids,
@@ -18,16 +19,16 @@ export class ShardDictionary {
   private sentPages = 0;
   private isReset = true;
 
-  /** The id of the client_id in bytes[start, end) (UTF-8); its name is decoded only when new. */
-  clientId(bytes: Buffer, start: number, end: number): number {
-    const id = this.clientIds.intern(bytes, start, end, 0);
+  /** The id of the client_id in bytes[start, end) (UTF-8), with keyHashOf `hash`; its name is decoded only when new. */
+  clientId(bytes: Buffer, start: number, end: number, hash: number): number {
+    const id = this.clientIds.intern(bytes, start, end, 0, hash);
     if (this.clientIds.isNew) this.clients.push(bytes.toString('utf8', start, end));
     return id;
   }
 
-  /** The id of the topic in bytes[start, topicEnd) with the page in bytes[topicEnd, end). */
-  pageId(bytes: Buffer, start: number, topicEnd: number, end: number): number {
-    const id = this.pageIds.intern(bytes, start, end, topicEnd - start);
+  /** The id of the topic in bytes[start, topicEnd) with the page in bytes[topicEnd, end), tagged with the topic's length. */
+  pageId(bytes: Buffer, start: number, topicEnd: number, end: number, hash: number): number {
+    const id = this.pageIds.intern(bytes, start, end, topicEnd - start, hash);
     if (this.pageIds.isNew) {
       this.topics.push(bytes.toString('utf8', start, topicEnd));
       this.pages.push(bytes.toString('utf8', topicEnd, end));
@@ -68,12 +69,12 @@ export class ShardDictionary {
     this.pages = [];
     for (const id of liveClients) {
       const bytes = Buffer.from(clients[id], 'utf8');
-      clientMap[id] = this.clientId(bytes, 0, bytes.length);
+      clientMap[id] = this.clientId(bytes, 0, bytes.length, keyHashOf(bytes, 0, bytes.length, 0));
     }
     for (const id of livePages) {
       const topic = Buffer.from(topics[id], 'utf8');
       const bytes = Buffer.concat([topic, Buffer.from(pages[id], 'utf8')]);
-      pageMap[id] = this.pageId(bytes, 0, topic.length, bytes.length);
+      pageMap[id] = this.pageId(bytes, 0, topic.length, bytes.length, keyHashOf(bytes, 0, bytes.length, topic.length));
     }
     this.sentClients = 0;
     this.sentPages = 0;

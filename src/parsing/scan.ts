@@ -1,6 +1,7 @@
 import { MAX_FIELD_BYTES } from './text-field';
 import { MAX_MESSAGE_BYTES } from './event';
 import { parseTimestamp } from './timestamp';
+import { keyHashOf } from '../sharding/key-hash';
 
 /** Byte ranges of a well-formed event in its raw message, found without building a JS object. */
 export interface ScannedEvent {
@@ -12,7 +13,7 @@ export interface ScannedEvent {
   pageEnd: number;
   /** Unix ms. */
   timestamp: number;
-  /** FNV-1a of the client_id bytes: equal to shardOf's hash, as the fast path only takes ASCII ids. */
+  /** keyHashOf the client_id bytes: equal to shardOf's hash, as the fast path only takes ASCII ids. */
   clientHash: number;
 }
 
@@ -73,7 +74,7 @@ export function scanEvent(raw: Buffer, out: ScannedEvent): boolean {
   out.pageEnd = i;
   i = punctuation(raw, punctuation(raw, i + 1, CLOSE), CLOSE);
   if (i === NOT_FOUND || afterWhitespace(raw, i) !== raw.length) return false;
-  out.clientHash = fnv1a(raw, out.clientStart, out.clientEnd);
+  out.clientHash = keyHashOf(raw, out.clientStart, out.clientEnd, 0);
   return true;
 }
 
@@ -172,10 +173,4 @@ function timestampOf(raw: Buffer, start: number, end: number): number {
     cachedPrefixMs = ms - ((raw[start + 17] - 0x30) * 10 + raw[start + 18] - 0x30) * 1000;
   }
   return ms;
-}
-
-function fnv1a(raw: Buffer, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ raw[i], 0x01000193);
-  return hash >>> 0;
 }
