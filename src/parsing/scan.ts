@@ -22,19 +22,37 @@ export function createScannedEvent(): ScannedEvent {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
 const NOT_FOUND = -1;
 
-const keyBytes = (key: string): Uint8Array => Buffer.from(`"${key}"`, 'latin1');
-const CLIENT_ID = keyBytes('client_id');
-const TIMESTAMP = keyBytes('timestamp');
-const URL = keyBytes('url');
-const TOPIC = keyBytes('topic');
-const PAGE = keyBytes('page');
+const latin1 = (text: string): Uint8Array => Buffer.from(text, 'latin1');
+const CLIENT_ID = latin1('"client_id"');
+const TIMESTAMP = latin1('"timestamp"');
+const URL = latin1('"url"');
+const TOPIC = latin1('"topic"');
+const PAGE = latin1('"page"');
+// JSON.stringify's form, which most producers send: the bytes between the values.
+const COMPACT_BEFORE_CLIENT_ID = latin1('{"client_id":"');
+const COMPACT_BEFORE_TIMESTAMP = latin1('","timestamp":"');
+const COMPACT_BEFORE_TOPIC = latin1('","url":{"topic":"');
+const COMPACT_BEFORE_PAGE = latin1('","page":"');
+const COMPACT_END = latin1('"}}');
+
+/** What a byte inside a JSON string is to the scan. */
+const enum InString {
+  Plain = 0,
+  Quote = 1,
+  /** A control character or a backslash: an escape, left to the full parser. */
+  Unusual = 2,
+  /** From 0x80: part of a multi-byte UTF-8 sequence. */
+  Multibyte = 3,
+}
+const IN_STRING = new Uint8Array(256).map((_, c) =>
+  c === QUOTE ? InString.Quote : c < 0x20 || c === 0x5c ? InString.Unusual : c >= 0x80 ? InString.Multibyte : InString.Plain,
+);
 
 /**
  * The fast path for the common case: `{"client_id":"…","timestamp":"…","url":{"topic":"…","page":"…"}}`
@@ -46,30 +64,66 @@ const PAGE = keyBytes('page');
  */
 export function scanEvent(raw: Buffer, out: ScannedEvent): boolean {
   if (raw.length > MAX_MESSAGE_BYTES) return false;
+  return scanCompact(raw, out) || scanSpaced(raw, out);
+}
+
+/** The shape without any whitespace: the fixed bytes between the values are matched whole. */
+function scanCompact(raw: Buffer, out: ScannedEvent): boolean {
+  let i = afterBytes(raw, 0, COMPACT_BEFORE_CLIENT_ID);
+  const clientStart = i;
+  i = stringEnd(raw, i, false);
+  if (!isFieldSize(clientStart, i)) return false;
+  out.clientStart = clientStart;
+  out.clientEnd = i;
+  i = afterBytes(raw, i, COMPACT_BEFORE_TIMESTAMP);
+  const timestampStart = i;
+  i = stringEnd(raw, i, false);
+  if (i === NOT_FOUND) return false;
+  out.timestamp = timestampOf(raw, timestampStart, i);
+  if (Number.isNaN(out.timestamp)) return false;
+  i = afterBytes(raw, i, COMPACT_BEFORE_TOPIC);
+  const topicStart = i;
+  i = stringEnd(raw, i, true);
+  if (!isFieldSize(topicStart, i)) return false;
+  out.topicStart = topicStart;
+  out.topicEnd = i;
+  i = afterBytes(raw, i, COMPACT_BEFORE_PAGE);
+  const pageStart = i;
+  i = stringEnd(raw, i, true);
+  if (!isFieldSize(pageStart, i)) return false;
+  out.pageStart = pageStart;
+  out.pageEnd = i;
+  if (afterBytes(raw, i, COMPACT_END) !== raw.length) return false;
+  out.clientHash = keyHashOf(raw, clientStart, out.clientEnd, 0);
+  return true;
+}
+
+/** The same shape with JSON whitespace between tokens. */
+function scanSpaced(raw: Buffer, out: ScannedEvent): boolean {
   let i = punctuation(raw, 0, OPEN);
   i = valueOf(raw, i, CLIENT_ID);
   const clientStart = i + 1;
-  i = stringEnd(raw, i, false);
-  if (i === NOT_FOUND || !isFieldSize(clientStart, i)) return false;
+  i = quotedEnd(raw, i, false);
+  if (!isFieldSize(clientStart, i)) return false;
   out.clientStart = clientStart;
   out.clientEnd = i;
   i = valueOf(raw, punctuation(raw, i + 1, COMMA), TIMESTAMP);
   const timestampStart = i + 1;
-  i = stringEnd(raw, i, false);
+  i = quotedEnd(raw, i, false);
   if (i === NOT_FOUND) return false;
   out.timestamp = timestampOf(raw, timestampStart, i);
   if (Number.isNaN(out.timestamp)) return false;
   i = valueOf(raw, punctuation(raw, i + 1, COMMA), URL);
   i = valueOf(raw, punctuation(raw, i, OPEN), TOPIC);
   const topicStart = i + 1;
-  i = stringEnd(raw, i, true);
-  if (i === NOT_FOUND || !isFieldSize(topicStart, i)) return false;
+  i = quotedEnd(raw, i, true);
+  if (!isFieldSize(topicStart, i)) return false;
   out.topicStart = topicStart;
   out.topicEnd = i;
   i = valueOf(raw, punctuation(raw, i + 1, COMMA), PAGE);
   const pageStart = i + 1;
-  i = stringEnd(raw, i, true);
-  if (i === NOT_FOUND || !isFieldSize(pageStart, i)) return false;
+  i = quotedEnd(raw, i, true);
+  if (!isFieldSize(pageStart, i)) return false;
   out.pageStart = pageStart;
   out.pageEnd = i;
   i = punctuation(raw, punctuation(raw, i + 1, CLOSE), CLOSE);
@@ -78,8 +132,16 @@ export function scanEvent(raw: Buffer, out: ScannedEvent): boolean {
   return true;
 }
 
+/** False for NOT_FOUND too. */
 function isFieldSize(start: number, end: number): boolean {
   return end > start && end - start <= MAX_FIELD_BYTES;
+}
+
+/** Exactly these bytes at `i`: the index after them. */
+function afterBytes(raw: Buffer, i: number, bytes: Uint8Array): number {
+  if (i === NOT_FOUND) return NOT_FOUND;
+  for (let k = 0; k < bytes.length; k++) if (raw[i + k] !== bytes[k]) return NOT_FOUND;
+  return i + bytes.length;
 }
 
 function afterWhitespace(raw: Buffer, i: number): number {
@@ -97,29 +159,30 @@ function punctuation(raw: Buffer, i: number, byte: number): number {
 /** Whitespace, the quoted key, whitespace, a colon, whitespace: the index of the value. */
 function valueOf(raw: Buffer, i: number, quotedKey: Uint8Array): number {
   if (i === NOT_FOUND) return NOT_FOUND;
-  i = afterWhitespace(raw, i);
-  for (let k = 0; k < quotedKey.length; k++) if (raw[i + k] !== quotedKey[k]) return NOT_FOUND;
-  i = punctuation(raw, i + quotedKey.length, COLON);
+  i = afterBytes(raw, afterWhitespace(raw, i), quotedKey);
+  i = punctuation(raw, i, COLON);
   return i === NOT_FOUND ? NOT_FOUND : afterWhitespace(raw, i);
 }
 
+/** A string whose opening quote is at `i`: the index of its closing quote (see stringEnd). */
+function quotedEnd(raw: Buffer, i: number, allowsUtf8: boolean): number {
+  return i === NOT_FOUND || raw[i] !== QUOTE ? NOT_FOUND : stringEnd(raw, i + 1, allowsUtf8);
+}
+
 /**
- * A string at `i` without escapes or control characters: the index of its closing quote. Bytes from
- * 0x80 must form well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) when
- * `allowsUtf8`; client_id is kept ASCII so its hash equals shardOf's over UTF-16 units.
+ * The index of the closing quote of a string whose contents start at `i`, without escapes or control
+ * characters. Bytes from 0x80 must form well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at
+ * most U+10FFFF) when `allowsUtf8`; client_id is kept ASCII so its hash equals shardOf's over UTF-16 units.
  */
 function stringEnd(raw: Buffer, i: number, allowsUtf8: boolean): number {
-  if (i === NOT_FOUND || raw[i] !== QUOTE) return NOT_FOUND;
+  if (i === NOT_FOUND) return NOT_FOUND;
   const end = raw.length;
-  i++;
   while (i < end) {
-    const c = raw[i];
-    if (c === QUOTE) return i;
-    if (c < 0x80) {
-      if (c < 0x20 || c === BACKSLASH) return NOT_FOUND;
-      i++;
-    } else {
-      if (!allowsUtf8) return NOT_FOUND;
+    const kind = IN_STRING[raw[i]];
+    if (kind === InString.Plain) i++;
+    else if (kind === InString.Quote) return i;
+    else if (kind === InString.Unusual || !allowsUtf8) return NOT_FOUND;
+    else {
       i = afterUtf8Sequence(raw, i);
       if (i === NOT_FOUND) return NOT_FOUND;
     }
