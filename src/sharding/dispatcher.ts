@@ -24,14 +24,17 @@ interface CloseInProgress {
 }
 
 /**
- * Routes events to shards and shards to pinned workers. Each shard has one chain of tasks, so its
- * tasks reach its worker one at a time and in order — a close always follows the events sent before it.
+ * Routes events to shards and shards to pinned workers. A shard's tasks run on its worker in the order
+ * sent — a close always follows the events sent before it — and their results are handled in that order.
  */
 export class ShardDispatcher {
   private readonly pool: Piscina;
   private readonly builders: ShardBatchBuilder[] = [];
+  /** Per shard, the handling of its latest task's result: each waits for the one before. */
   private readonly chains: Promise<void>[] = [];
   private readonly queued: number[] = [];
+  /** Per shard, a waiter for its next finished task, made on demand. */
+  private readonly finished: ({ promise: Promise<void>; resolve: () => void } | null)[] = [];
   private readonly closes = new Map<number, CloseInProgress>();
   private nextCloseSeq = 0;
   private failed = false;
@@ -47,6 +50,9 @@ export class ShardDispatcher {
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
       loadBalancer: pinnedBalancer(options.threads),
+      // A task the balancer cannot place yet (its worker is still starting) goes back to the head of
+      // the queue, not the tail, so tasks reach their workers in the order they were run.
+      stricterFIFO: true,
       workerData,
     });
     this.pool.on('error', (error: Error) => this.fail(error));
@@ -57,6 +63,7 @@ export class ShardDispatcher {
       this.builders.push(new ShardBatchBuilder(options.batchCapacity, options.keepsEventTimes));
       this.chains.push(Promise.resolve());
       this.queued.push(0);
+      this.finished.push(null);
     }
   }
 
@@ -96,7 +103,7 @@ export class ShardDispatcher {
   /** Waits while any shard has more than `limit` tasks queued: backpressure for the source. */
   async waitForCapacity(limit: number): Promise<void> {
     for (let shard = 0; shard < this.shards; shard++) {
-      while (this.queued[shard] > limit && !this.failed) await this.chains[shard];
+      while (this.queued[shard] > limit && !this.failed) await this.nextFinished(shard);
     }
   }
 
@@ -121,18 +128,35 @@ export class ShardDispatcher {
     };
     const transferList = batch === null ? [] : transferablesOf(batch);
     this.queued[shard]++;
-    this.chains[shard] = this.chains[shard]
-      .then(() => (this.failed ? null : this.pool.run(task, { transferList })))
-      .then(
-        (result: Uint8Array | null) => {
-          this.queued[shard]--;
-          if (close !== null && result !== null) this.onPart(close.seq, shard, result);
-        },
-        (error: Error) => {
-          this.queued[shard]--;
-          this.fail(error);
-        },
-      );
+    // Run at once, not after the shard's previous task: the balancer hands it straight to the shard's
+    // worker, which takes its tasks one at a time in the order they arrive, so the worker has its next
+    // task while this thread is still busy reading the source.
+    const run: Promise<Uint8Array | null> = this.failed ? Promise.resolve(null) : this.pool.run(task, { transferList });
+    this.chains[shard] = Promise.all([this.chains[shard], run]).then(
+      ([, result]) => {
+        this.onFinished(shard);
+        if (close !== null && result !== null) this.onPart(close.seq, shard, result);
+      },
+      (error: Error) => {
+        this.onFinished(shard);
+        this.fail(error);
+      },
+    );
+  }
+
+  private nextFinished(shard: number): Promise<void> {
+    if (this.finished[shard] === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.finished[shard] = { promise, resolve };
+    }
+    return this.finished[shard].promise;
+  }
+
+  private onFinished(shard: number): void {
+    this.queued[shard]--;
+    this.finished[shard]?.resolve();
+    this.finished[shard] = null;
   }
 
   private onPart(seq: number, shard: number, part: Uint8Array): void {
@@ -146,6 +170,7 @@ export class ShardDispatcher {
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = true;
+    for (let shard = 0; shard < this.shards; shard++) this.finished[shard]?.resolve();
     this.options.onFailure(error);
   }
 }
