@@ -2,14 +2,14 @@
 // End-to-end benchmark (SPEC §8), all measured in one run on this machine, printed as one table and
 // saved under bench/results/. Needs the local services: `npm run services -- up`.
 //
-//   npm run bench [-- --events 5000000 --threads 1,2 --batch 1s,5s --latency-seconds 240 --skip-cassandra]
+//   npm run bench [-- --events 5000000 --threads 1,2 --batch 1s,5s --latency-seconds 240 --rounds 3 --skip-cassandra]
 //
 // 1. a bare kafkajs consumer reads the whole `production` topic (the baseline of 2 and 3);
-// 2. the pipeline reads the same topic with --sink none --stop-at-end;
+// 2. the pipeline reads the same topic with --sink none --stop-at-end (1 and 2 alternate for --rounds);
 // 3. the pipeline writes into Cassandra: from the topic (event clock, as fast as it goes), and from the
 //    generator at the production rate (wall clock) for window-end → durable latency;
 // 4. engine only: synthetic production at --rate max, event clock, --sink none, for each --threads and
-//    --batch given, beside one core of bare JSON.parse over the same messages.
+//    --batch given (--rounds runs each), beside one core of bare JSON.parse over the same messages.
 const { spawn } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { availableParallelism, cpus } = require('node:os');
@@ -22,13 +22,14 @@ const BROKERS = '127.0.0.1:9092';
 const TOPIC = 'production';
 
 function optionsOf(argv) {
-  const options = { events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false };
+  const options = { events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false, rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === '--events') options.events = Number(value);
     else if (argv[i] === '--threads') options.threads = value.split(',').map(Number);
     else if (argv[i] === '--batch') options.batch = value.split(',');
     else if (argv[i] === '--latency-seconds') options.latencySeconds = Number(value);
+    else if (argv[i] === '--rounds') options.rounds = Number(value);
     else if (argv[i] === '--skip-cassandra') {
       options.skipCassandra = true;
       continue;
@@ -140,14 +141,28 @@ function row(name, result, baseline, extra = {}) {
   return {
     name,
     command: result.command,
-    eventsPerSecond: Math.round(s ? s.eventsPerSecond : result.eventsPerSecond),
-    ratio: baseline ? (s ? s.eventsPerSecond : result.eventsPerSecond) / baseline.eventsPerSecond : null,
+    eventsPerSecond: Math.round(rateOf(result)),
+    ratio: baseline ? rateOf(result) / baseline.eventsPerSecond : null,
     baseline: baseline ? baseline.name : null,
     latencyMs: s ? s.latencyMs : null,
     peakRssMb: s ? s.maxRssMb : null,
     events: s ? s.events : result.messages,
     ...extra,
   };
+}
+
+/** A run's rate: from its summary line, or measured here (the bare consumer). */
+function rateOf(result) {
+  return result.summary ? result.summary.eventsPerSecond : result.eventsPerSecond;
+}
+
+function ratesOf(results) {
+  return results.map((result) => Math.round(rateOf(result)));
+}
+
+/** The median run by rate (the upper one of an even count). */
+function medianOf(results) {
+  return [...results].sort((a, b) => rateOf(a) - rateOf(b))[results.length >> 1];
 }
 
 function printTable(rows) {
@@ -170,11 +185,18 @@ async function main() {
   const size = await ensureTopic(options.events);
   const stamp = Date.now();
 
-  const bare = { name: 'kafkajs bare consumer', ...(await bareConsumer(size)) };
-  rows.push(row(bare.name, bare, null));
-  const fromKafka = await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
-    '--group', `bench-none-${stamp}`, '--from-beginning', '--stop-at-end', '--clock', 'event', '--sink', 'none', '--threads', '2']);
-  rows.push(row('pipeline from Kafka, sink none', fromKafka, bare, { threads: 2, batch: '5s' }));
+  // Rates vary by a fifth from run to run on this machine, so the baseline and the pipeline alternate
+  // for some rounds, and each row is its median round (every round's rate is kept in `rounds`).
+  const bares = [];
+  const fromKafkas = [];
+  for (let round = 0; round < options.rounds; round++) {
+    bares.push(await bareConsumer(size));
+    fromKafkas.push(await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
+      '--group', `bench-none-${stamp}-${round}`, '--from-beginning', '--stop-at-end', '--clock', 'event', '--sink', 'none', '--threads', '2']));
+  }
+  const bare = { name: 'kafkajs bare consumer', ...medianOf(bares) };
+  rows.push(row(bare.name, bare, null, { rounds: ratesOf(bares) }));
+  rows.push(row('pipeline from Kafka, sink none', medianOf(fromKafkas), bare, { threads: 2, batch: '5s', rounds: ratesOf(fromKafkas) }));
 
   if (!options.skipCassandra) {
     const cassandra = ['--sink', 'cassandra', '--cassandra', '127.0.0.1:9042', '--keyspace', 'clickstream_bench'];
@@ -195,9 +217,12 @@ async function main() {
   rows.push(row(jsonParse.name, jsonParse, null));
   for (const threads of options.threads) {
     for (const batch of options.batch) {
-      const engine = await run('dist/main.js', ['--source', 'synthetic:production', '--rate', 'max', '--events', String(engineEvents),
-        '--clock', 'event', '--sink', 'none', '--threads', String(threads), '--batch', batch]);
-      rows.push(row('engine only: synthetic production, rate max, sink none', engine, jsonParse, { threads, batch }));
+      const engines = [];
+      for (let round = 0; round < options.rounds; round++) {
+        engines.push(await run('dist/main.js', ['--source', 'synthetic:production', '--rate', 'max', '--events', String(engineEvents),
+          '--clock', 'event', '--sink', 'none', '--threads', String(threads), '--batch', batch]));
+      }
+      rows.push(row('engine only: synthetic production, rate max, sink none', medianOf(engines), jsonParse, { threads, batch, rounds: ratesOf(engines) }));
     }
   }
 
