@@ -11,7 +11,7 @@ const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, startMain, waitForCommitted, committedTotal, rssKiB,
-  services, readCassandraRows, dropKeyspace, assertCompleted,
+  services, stopServerUnder, readCassandraRows, dropKeyspace, assertCompleted,
 } = require('../helpers/faults');
 
 const RUN = Date.now();
@@ -34,13 +34,7 @@ test('Cassandra down for ~60 s mid-run: the run finishes by itself, exit 0, tabl
   let committedAtStop;
   let committedAtRestart;
   try {
-    // Held still while Cassandra stops, so a fast job cannot finish first: the outage lands mid-run.
-    process.kill(run.pid, 'SIGSTOP');
-    try {
-      await services('down', 'cassandra');
-    } finally {
-      process.kill(run.pid, 'SIGCONT');
-    }
+    await stopServerUnder(run, 'cassandra');
     committedAtStop = await committedTotal(topic, group);
     // The outage itself lasts a fixed time; meanwhile the job must stay alive, and its memory is sampled.
     const outageEnds = Date.now() + OUTAGE_MS;

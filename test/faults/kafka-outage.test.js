@@ -10,7 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitForCommitted, services, readCassandraRows, dropKeyspace, assertCompleted,
+  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitForCommitted, services, stopServerUnder, readCassandraRows, dropKeyspace, assertCompleted,
 } = require('../helpers/faults');
 
 const RUN = Date.now();
@@ -39,13 +39,7 @@ test('Kafka stopped and restarted mid-run: the run finishes by itself, exit 0, t
   const stoppedAt = Date.now();
   let startedAt;
   try {
-    // Held still while the broker stops, so a fast job cannot finish first: the outage lands mid-run.
-    process.kill(run.pid, 'SIGSTOP');
-    try {
-      await services('down', 'kafka');
-    } finally {
-      process.kill(run.pid, 'SIGCONT');
-    }
+    await stopServerUnder(run, 'kafka');
     // The job runs on without its broker for a while (its progress lines log the lag meanwhile).
     const outageEnds = Date.now() + 12_000;
     while (Date.now() < outageEnds) {

@@ -130,6 +130,19 @@ function services(command, service) {
   });
 }
 
+/**
+ * Stops a local server while the job is held still (SIGSTOP), so a fast job cannot finish before
+ * the outage begins: the outage lands mid-run.
+ */
+async function stopServerUnder(run, service) {
+  process.kill(run.pid, 'SIGSTOP');
+  try {
+    await services('down', service);
+  } finally {
+    process.kill(run.pid, 'SIGCONT');
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka.
 
@@ -384,6 +397,7 @@ module.exports = {
   finalLogOf,
   firstDifference,
   services,
+  stopServerUnder,
   kafka,
   withAdmin,
   produceToPartitions,
