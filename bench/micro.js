@@ -27,7 +27,7 @@ function fixtures() {
   // Every event at time 0: a pass is one pane of traffic, whatever the generator's clock says.
   for (const message of messages) {
     if (!scanEvent(message, scanned)) throw new Error(`not on the fast path: ${message}`);
-    builder.appendBytes(message, scanned, 0, 0);
+    builder.appendBytes(scanned.bytes, scanned, 0, 0);
     parseEvent(message, parsed);
     clientIds.push(parsed.clientId);
   }
@@ -62,7 +62,7 @@ function tasksOf({ messages, clientIds, batch }, count) {
       const builder = new ShardBatchBuilder(EVENTS, false);
       for (const m of messages) {
         scanEvent(m, scanned);
-        builder.appendBytes(m, scanned, scanned.timestamp, scanned.timestamp);
+        builder.appendBytes(scanned.bytes, scanned, scanned.timestamp, scanned.timestamp);
       }
       count(builder.take().count);
     }, SCAN],

@@ -152,7 +152,7 @@ export class Pipeline {
       if (clock === 'event' && this.isLate(batch, i, time)) continue;
       if (time > latestTime) latestTime = time;
       metrics.accepted++;
-      if (isScanned) this.dispatcher.addBytes(scanned.clientHash % shards, raw, scanned, time, timestamp);
+      if (isScanned) this.dispatcher.addBytes(scanned.clientHash % shards, scanned.bytes, scanned, time, timestamp);
       else this.dispatcher.add(shardOf(parsed.clientId, shards), parsed.clientId, parsed.topic, parsed.page, time, timestamp);
     }
     this.checkpoints?.add(batch.checkpoint, latestTime === -Infinity ? -Infinity : lastWindowEnd(spec, latestTime));

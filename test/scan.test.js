@@ -14,9 +14,10 @@ function assertAgrees(text) {
   const raw = Buffer.isBuffer(text) ? text : Buffer.from(text, 'latin1');
   if (!scanEvent(raw, scanned)) return false;
   assert.is(parseEvent(raw, parsed), null, `scan accepted what parse rejects: ${text}`);
-  assert.is(raw.toString('utf8', scanned.clientStart, scanned.clientEnd), parsed.clientId, text);
-  assert.is(raw.toString('utf8', scanned.topicStart, scanned.topicEnd), parsed.topic, text);
-  assert.is(raw.toString('utf8', scanned.pageStart, scanned.pageEnd), parsed.page, text);
+  const field = (start, end) => Buffer.from(scanned.bytes.buffer, scanned.bytes.byteOffset).toString('utf8', start, end);
+  assert.is(field(scanned.clientStart, scanned.clientEnd), parsed.clientId, text);
+  assert.is(field(scanned.topicStart, scanned.topicEnd), parsed.topic, text);
+  assert.is(field(scanned.pageStart, scanned.pageEnd), parsed.page, text);
   assert.is(scanned.timestamp, parsed.timestamp, text);
   for (const shards of [1, 2, 3, 7]) assert.is(scanned.clientHash % shards, shardOf(parsed.clientId, shards), text);
   return true;
@@ -77,6 +78,35 @@ test('topic and page may be any well-formed UTF-8; malformed bytes leave the fas
   for (let n = 0; n < 20_000; n++) {
     const bytes = Array.from({ length: 1 + Math.floor(random() * 6) }, () => 0x80 + Math.floor(random() * 0x80));
     assertAgrees(withPage(bytes));
+  }
+});
+
+test('a message is read within its own bytes, whatever memory it shares and wherever it starts', () => {
+  // Messages as views of one slab, as the generator and Kafka hand them over: the bytes after a
+  // cut-short message would complete it, and must not be read.
+  const slab = Buffer.from(`xyz${CANONICAL}${CANONICAL}`);
+  for (let offset = 0; offset < 4; offset++) {
+    const whole = slab.subarray(3 + offset, 3 + offset + CANONICAL.length);
+    if (offset === 0) assert.ok(assertAgrees(whole));
+    for (let length = 0; length < CANONICAL.length; length++) {
+      assert.not.ok(scanEvent(slab.subarray(3, 3 + length), scanned), `cut at ${length}`);
+    }
+    assert.not.ok(scanEvent(slab.subarray(3, 3 + CANONICAL.length - 1), scanned));
+  }
+});
+
+test('a quote, backslash, control or non-ASCII byte anywhere in a string is seen, at every offset in a word', () => {
+  // JSON.stringify escapes the first four, which leaves a backslash in the bytes: the full parser's case.
+  const specials = ['"', '\\', '\u0001', '\u001f', 'é', '\u007f'];
+  for (let before = 0; before < 9; before++) {
+    for (const special of specials) {
+      const value = `${'p'.repeat(before)}${special}${'q'.repeat(9 - before)}`;
+      const asPage = JSON.stringify({ client_id: 'c', timestamp: '2017-01-25T14:03:32', url: { topic: 'T', page: value } });
+      const asClient = JSON.stringify({ client_id: value, timestamp: '2017-01-25T14:03:32', url: { topic: 'T', page: 'P' } });
+      // A page may hold any well-formed UTF-8 and DEL; a client_id on the fast path is ASCII only.
+      assert.is(assertAgrees(Buffer.from(asPage)), special === 'é' || special === '\u007f', asPage);
+      assert.is(assertAgrees(Buffer.from(asClient)), special === '\u007f', asClient);
+    }
   }
 });
 

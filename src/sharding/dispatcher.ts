@@ -78,10 +78,10 @@ export class ShardDispatcher {
     if (builder.isFull()) this.enqueue(shard, null);
   }
 
-  /** Adds one event given as byte ranges of its raw message. */
-  addBytes(shard: number, raw: Uint8Array, fields: ByteRanges, time: number, eventTime: number): void {
+  /** Adds one event given as byte ranges of the bytes it was scanned in. */
+  addBytes(shard: number, bytes: Uint8Array, fields: ByteRanges, time: number, eventTime: number): void {
     const builder = this.builders[shard];
-    builder.appendBytes(raw, fields, time, eventTime);
+    builder.appendBytes(bytes, fields, time, eventTime);
     if (builder.isFull()) this.enqueue(shard, null);
   }
 

@@ -18,7 +18,7 @@ export interface ShardBatch {
   readonly eventTimes: Float64Array | null;
 }
 
-/** Where client_id, topic and page sit in a raw message. */
+/** Where client_id, topic and page sit in the bytes a message was scanned in. */
 export interface ByteRanges {
   readonly clientStart: number;
   readonly clientEnd: number;
@@ -80,17 +80,17 @@ export class ShardBatchBuilder {
     if (this.eventTimes !== null) this.eventTimes[i] = eventTime;
   }
 
-  /** Appends an event whose three fields are byte ranges of `raw` (already valid UTF-8). */
-  appendBytes(raw: Uint8Array, fields: ByteRanges, time: number, eventTime: number): void {
+  /** Appends an event whose three fields are byte ranges of `source` (already valid UTF-8). */
+  appendBytes(source: Uint8Array, fields: ByteRanges, time: number, eventTime: number): void {
     const { clientStart, clientEnd, topicStart, topicEnd, pageStart, pageEnd } = fields;
     this.ensureBytes(clientEnd - clientStart + topicEnd - topicStart + pageEnd - pageStart);
     const i = this.count++;
-    this.copy(raw, clientStart, clientEnd);
+    this.copy(source, clientStart, clientEnd);
     this.ends[3 * i] = this.byteLength;
     this.hashes[2 * i] = fields.clientHash;
-    const topicHash = this.copyHashing(raw, topicStart, topicEnd, KEY_HASH_SEED ^ (topicEnd - topicStart));
+    const topicHash = this.copyHashing(source, topicStart, topicEnd, KEY_HASH_SEED ^ (topicEnd - topicStart));
     this.ends[3 * i + 1] = this.byteLength;
-    this.hashes[2 * i + 1] = this.copyHashing(raw, pageStart, pageEnd, topicHash) >>> 0;
+    this.hashes[2 * i + 1] = this.copyHashing(source, pageStart, pageEnd, topicHash) >>> 0;
     this.ends[3 * i + 2] = this.byteLength;
     this.times[i] = time;
     if (this.eventTimes !== null) this.eventTimes[i] = eventTime;
@@ -117,19 +117,19 @@ export class ShardBatchBuilder {
   }
 
   /** A byte loop: for fields of a few dozen bytes it beats a native copy's call overhead. */
-  private copy(raw: Uint8Array, start: number, end: number): void {
+  private copy(source: Uint8Array, start: number, end: number): void {
     const bytes = this.bytes;
     let at = this.byteLength;
-    for (let i = start; i < end; i++) bytes[at++] = raw[i];
+    for (let i = start; i < end; i++) bytes[at++] = source[i];
     this.byteLength = at;
   }
 
   /** copy, continuing `hash` over the bytes: a key's hash is taken while they are at hand. */
-  private copyHashing(raw: Uint8Array, start: number, end: number, hash: number): number {
+  private copyHashing(source: Uint8Array, start: number, end: number, hash: number): number {
     const bytes = this.bytes;
     let at = this.byteLength;
     for (let i = start; i < end; i++) {
-      const byte = raw[i];
+      const byte = source[i];
       bytes[at++] = byte;
       hash = keyHashStep(hash, byte);
     }
