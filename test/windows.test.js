@@ -137,6 +137,30 @@ test('the dictionary is rebuilt from the live keys once most of it is dead, and 
   assert.ok(windows.dictionarySize() < 140_000, `the dictionary is bounded by live keys (${windows.dictionarySize()})`);
 });
 
+test('combiners of dropped panes and merged windows are reused with none of their old entries', () => {
+  const windows = new ShardWindows(spec);
+  const close = closer(windows);
+  // Minutes of very different sizes and disjoint clients, so a reused table that kept anything would show.
+  const sizes = [500, 20, 800, 3, 600, 0, 700, 1];
+  const minuteEvents = sizes.map((size, m) =>
+    Array.from({ length: size }, (_, k) => [`c${m}-${k}`, 'T', `p${k % 5}`, m * 60_000 + k]));
+  sizes.forEach((_, m) => {
+    windows.add(batchOf(minuteEvents[m]));
+    const emitted = close(m * 60_000);
+    const expected = [...(minuteEvents[m - 2] ?? []), ...(minuteEvents[m - 1] ?? [])];
+    if (expected.length === 0) return assert.equal(emitted, []);
+    assert.is(emitted.length, 1);
+    const [w] = emitted;
+    assert.is(w.events, expected.length, `window ending at minute ${m}`);
+    assert.equal([...w.clientIds].sort(), expected.map(([client]) => client).sort());
+    assert.ok(w.visits.every((v) => v === 1));
+    const visitors = Object.fromEntries(w.pages.map((page, i) => [page, w.visitors[i]]));
+    const expectedVisitors = {};
+    for (const [, , page] of expected) expectedVisitors[page] = (expectedVisitors[page] ?? 0) + 1;
+    assert.equal(visitors, expectedVisitors);
+  });
+});
+
 test('watermark: highest event time minus lateness, never decreasing', () => {
   const watermark = new Watermark(10_000, 30_000);
   watermark.touch(0, 0);

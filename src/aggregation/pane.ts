@@ -32,6 +32,14 @@ export class Combiner {
     }
   }
 
+  /** Empties the combiner for reuse, keeping its grown columns and table (entries overwrite the columns). */
+  clear(): void {
+    this.events = 0;
+    this.minEventTime = Infinity;
+    this.size = 0;
+    this.slots.fill(0);
+  }
+
   /** Gives every entry its new ids (a dictionary rebuild); pairs stay distinct, as ids map one to one. */
   renumber(pageMap: Int32Array, clientMap: Int32Array): void {
     for (let e = 0; e < this.size; e++) {

@@ -18,8 +18,18 @@ export class ShardWindows {
   private closedThrough = -Infinity;
   private lastPaneStart = NaN;
   private lastPane: Combiner | null = null;
+  /**
+   * Emptied combiners of expired panes and merged windows, for the next ones: a pane or window is
+   * much like the one before, so reuse skips regrowing its tables, and memory stays put instead of
+   * tens of megabytes freed and allocated again at every close.
+   */
+  private readonly spares: Combiner[] = [];
+  /** What one close frees: the panes of one slide, and a merged window. */
+  private readonly maxSpares: number;
 
-  constructor(private readonly spec: WindowSpec) {}
+  constructor(private readonly spec: WindowSpec) {
+    this.maxSpares = spec.slideMs / spec.paneMs + 1;
+  }
 
   add(batch: ShardBatch): void {
     const text = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
@@ -44,11 +54,14 @@ export class ShardWindows {
   /** Encodes, in end order, every non-empty window ending in (previous close, through]. */
   close(through: number): Uint8Array<ArrayBuffer> {
     const windows: ShardWindow[] = [];
+    const merged: Combiner[] = [];
     for (const end of this.windowEndsUpTo(through)) {
       const window = this.windowEnding(end);
       if (window.events > 0) windows.push({ windowStart: end - this.spec.windowMs, windowEnd: end, window });
+      if (!this.isPane(window)) merged.push(window);
     }
     const encoded = encodeEmission(this.dictionary.takeDelta(), windows);
+    for (const window of merged) this.release(window);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();
     if (this.dictionary.size() > DICTIONARY_REBUILD_SIZE) this.rebuildDictionaryIfMostlyDead();
@@ -70,7 +83,7 @@ export class ShardWindows {
     // Consecutive events mostly share a pane.
     if (start === this.lastPaneStart) return this.lastPane!;
     let pane = this.panes.get(start);
-    if (pane === undefined) this.panes.set(start, (pane = createCombiner()));
+    if (pane === undefined) this.panes.set(start, (pane = this.takeCombiner()));
     this.lastPaneStart = start;
     this.lastPane = pane;
     return pane;
@@ -94,7 +107,7 @@ export class ShardWindows {
       if (start >= end - this.spec.windowMs && start < end) inWindow.push(pane);
     }
     if (inWindow.length === 1) return inWindow[0];
-    const window = createCombiner();
+    const window = this.takeCombiner();
     for (const pane of inWindow) mergeCombiners(window, pane);
     return window;
   }
@@ -102,8 +115,26 @@ export class ShardWindows {
   private dropExpiredPanes(): void {
     this.lastPaneStart = NaN;
     for (const start of this.panes.keys()) {
-      if (lastWindowEnd(this.spec, start) <= this.closedThrough) this.panes.delete(start);
+      if (lastWindowEnd(this.spec, start) > this.closedThrough) continue;
+      this.release(this.panes.get(start)!);
+      this.panes.delete(start);
     }
+  }
+
+  private isPane(combiner: Combiner): boolean {
+    for (const pane of this.panes.values()) if (pane === combiner) return true;
+    return false;
+  }
+
+  private takeCombiner(): Combiner {
+    const spare = this.spares.pop();
+    if (spare === undefined) return createCombiner();
+    spare.clear();
+    return spare;
+  }
+
+  private release(combiner: Combiner): void {
+    if (this.spares.length < this.maxSpares) this.spares.push(combiner);
   }
 
   private rebuildDictionaryIfMostlyDead(): void {
