@@ -6,6 +6,8 @@ import type { ShardBatch } from '../sharding/shard-batch';
 
 /** A dictionary is rebuilt only past this size, and only when most of it is no longer live. */
 const DICTIONARY_REBUILD_SIZE = 1 << 17;
+/** Merged windows kept for reuse: a close in a running job emits one window per slide. */
+const SPARE_WINDOWS = 1;
 
 /**
  * The open state of one shard: a combiner per pane. Windows are produced when the main thread says
@@ -19,16 +21,17 @@ export class ShardWindows {
   private lastPaneStart = NaN;
   private lastPane: Combiner | null = null;
   /**
-   * Emptied combiners of expired panes and merged windows, for the next ones: a pane or window is
-   * much like the one before, so reuse skips regrowing its tables, and memory stays put instead of
-   * tens of megabytes freed and allocated again at every close.
+   * Emptied combiners of dropped panes, and of merged windows, for the next ones: a pane or window is
+   * much like the one before, so reuse skips regrowing its table, and memory stays put instead of
+   * tens of megabytes freed and allocated again at every close. Panes and windows differ in size, so
+   * each reuses its own kind.
    */
-  private readonly spares: Combiner[] = [];
-  /** What one close frees: the panes of one slide, and a merged window. */
-  private readonly maxSpares: number;
+  private readonly spares: { readonly panes: Combiner[]; readonly windows: Combiner[] } = { panes: [], windows: [] };
+  /** The panes one close drops: those of one slide. */
+  private readonly maxSparePanes: number;
 
   constructor(private readonly spec: WindowSpec) {
-    this.maxSpares = spec.slideMs / spec.paneMs + 1;
+    this.maxSparePanes = spec.slideMs / spec.paneMs;
   }
 
   add(batch: ShardBatch): void {
@@ -61,7 +64,7 @@ export class ShardWindows {
       if (!this.isPane(window)) merged.push(window);
     }
     const encoded = encodeEmission(this.dictionary.takeDelta(), windows);
-    for (const window of merged) this.release(window);
+    for (const window of merged) release(this.spares.windows, window, SPARE_WINDOWS);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();
     if (this.dictionary.size() > DICTIONARY_REBUILD_SIZE) this.rebuildDictionaryIfMostlyDead();
@@ -83,7 +86,7 @@ export class ShardWindows {
     // Consecutive events mostly share a pane.
     if (start === this.lastPaneStart) return this.lastPane!;
     let pane = this.panes.get(start);
-    if (pane === undefined) this.panes.set(start, (pane = this.takeCombiner()));
+    if (pane === undefined) this.panes.set(start, (pane = reuse(this.spares.panes)));
     this.lastPaneStart = start;
     this.lastPane = pane;
     return pane;
@@ -107,7 +110,7 @@ export class ShardWindows {
       if (start >= end - this.spec.windowMs && start < end) inWindow.push(pane);
     }
     if (inWindow.length === 1) return inWindow[0];
-    const window = this.takeCombiner();
+    const window = reuse(this.spares.windows);
     for (const pane of inWindow) mergeCombiners(window, pane);
     return window;
   }
@@ -116,7 +119,7 @@ export class ShardWindows {
     this.lastPaneStart = NaN;
     for (const start of this.panes.keys()) {
       if (lastWindowEnd(this.spec, start) > this.closedThrough) continue;
-      this.release(this.panes.get(start)!);
+      release(this.spares.panes, this.panes.get(start)!, this.maxSparePanes);
       this.panes.delete(start);
     }
   }
@@ -124,17 +127,6 @@ export class ShardWindows {
   private isPane(combiner: Combiner): boolean {
     for (const pane of this.panes.values()) if (pane === combiner) return true;
     return false;
-  }
-
-  private takeCombiner(): Combiner {
-    const spare = this.spares.pop();
-    if (spare === undefined) return createCombiner();
-    spare.clear();
-    return spare;
-  }
-
-  private release(combiner: Combiner): void {
-    if (this.spares.length < this.maxSpares) this.spares.push(combiner);
   }
 
   private rebuildDictionaryIfMostlyDead(): void {
@@ -150,4 +142,15 @@ export class ShardWindows {
     const renumber = this.dictionary.rebuild(liveClients, livePages);
     for (const pane of this.panes.values()) pane.renumber(renumber.pages, renumber.clients);
   }
+}
+
+function reuse(spares: Combiner[]): Combiner {
+  const spare = spares.pop();
+  if (spare === undefined) return createCombiner();
+  spare.clear();
+  return spare;
+}
+
+function release(spares: Combiner[], combiner: Combiner, max: number): void {
+  if (spares.length < max) spares.push(combiner);
 }
