@@ -229,7 +229,8 @@ export class Pipeline {
     const written: Promise<void> = this.writer!
       .write(seq, close.through, parts)
       .then(
-        (report) => {
+        ({ report, spent }) => {
+          this.dispatcher.recycle(spent);
           metrics.windowsEmitted += report.windows;
           metrics.rowsWritten += report.rows;
           if (report.lastWindowEnd !== null) metrics.lastWindowEnd = report.lastWindowEnd;

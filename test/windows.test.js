@@ -10,7 +10,11 @@ const { WindowMerger } = require('../dist/writer/merge');
 /** A shard's windows as the writer sees them: decoded, names resolved. */
 function closer(windows) {
   const merger = new WindowMerger();
-  return (through) => merger.merge([windows.close(through)]).map((w) => ({
+  return (through) => rowsOf(merger.merge([windows.close(through)]));
+}
+
+function rowsOf(merged) {
+  return merged.map((w) => ({
     windowStart: w.windowStart,
     windowEnd: w.windowEnd,
     minEventTime: w.windowTs,
@@ -159,6 +163,33 @@ test('combiners of dropped panes and merged windows are reused with none of thei
     for (const [, , page] of expected) expectedVisitors[page] = (expectedVisitors[page] ?? 0) + 1;
     assert.equal(visitors, expectedVisitors);
   });
+});
+
+test('a close encodes into a spent buffer when it fits, and nothing of its last use shows', () => {
+  const plain = new ShardWindows(spec);
+  const recycling = new ShardWindows(spec);
+  const [plainMerger, recyclingMerger] = [new WindowMerger(), new WindowMerger()];
+  let spare = new ArrayBuffer(64);
+  let reused = 0;
+  [800, 20, 500, 3, 0, 600, 0, 0].forEach((size, m) => {
+    const events = Array.from({ length: size }, (_, k) => [`c${m}-${k % 300}`, 'T', `p${k % 7}`, m * 60_000 + k]);
+    if (size > 0) {
+      plain.add(batchOf(events));
+      recycling.add(batchOf(events));
+    }
+    const expected = plain.close(m * 60_000);
+    const encoded = recycling.close(m * 60_000, spare);
+    assert.is(encoded.byteLength, expected.byteLength);
+    if (spare.byteLength >= expected.byteLength) {
+      assert.is(encoded.buffer, spare, `minute ${m}: the spare fits`);
+      reused++;
+    } else assert.ok(encoded.buffer !== spare && encoded.buffer.byteLength >= encoded.byteLength);
+    assert.equal(rowsOf(recyclingMerger.merge([encoded])), rowsOf(plainMerger.merge([expected])), `minute ${m}`);
+    // What the writer hands back still holds this close's bytes.
+    spare = encoded.buffer;
+    new Uint8Array(spare).fill(0xee);
+  });
+  assert.ok(reused >= 5, `reused ${reused} times`);
 });
 
 test('watermark: highest event time minus lateness, never decreasing', () => {

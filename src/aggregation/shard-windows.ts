@@ -54,8 +54,8 @@ export class ShardWindows {
     }
   }
 
-  /** Encodes, in end order, every non-empty window ending in (previous close, through]. */
-  close(through: number): Uint8Array<ArrayBuffer> {
+  /** Encodes, in end order, every non-empty window ending in (previous close, through]; into `spare` if it fits. */
+  close(through: number, spare: ArrayBuffer | null = null): Uint8Array<ArrayBuffer> {
     const windows: ShardWindow[] = [];
     const merged: Combiner[] = [];
     for (const end of this.windowEndsUpTo(through)) {
@@ -63,7 +63,7 @@ export class ShardWindows {
       if (window.events > 0) windows.push({ windowStart: end - this.spec.windowMs, windowEnd: end, window });
       if (!this.isPane(window)) merged.push(window);
     }
-    const encoded = encodeEmission(this.dictionary.takeDelta(), windows);
+    const encoded = encodeEmission(this.dictionary.takeDelta(), windows, spare);
     for (const window of merged) release(this.spares.windows, window, SPARE_WINDOWS);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();

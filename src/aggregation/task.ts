@@ -14,4 +14,6 @@ export interface ShardTask {
   readonly shard: number;
   readonly batch: ShardBatch | null;
   readonly closeThrough: number | null;
+  /** With a close: a spent emission buffer to encode into, when it is large enough. */
+  readonly spare: ArrayBuffer | null;
 }

@@ -21,5 +21,5 @@ export default function aggregate(task: ShardTask): unknown {
   const windows = windowsOf(task.shard);
   if (task.batch !== null) windows.add(task.batch);
   if (task.closeThrough === null) return null;
-  return Piscina.move(windows.close(task.closeThrough));
+  return Piscina.move(windows.close(task.closeThrough, task.spare));
 }

@@ -18,6 +18,9 @@ export interface DispatcherOptions {
   readonly onFailure: (error: Error) => void;
 }
 
+/** Closes in flight per shard are few (the pipeline bounds pending writes), so are the buffers they need. */
+const SPARE_BUFFERS_PER_SHARD = 4;
+
 interface CloseInProgress {
   readonly parts: Uint8Array[];
   remaining: number;
@@ -36,6 +39,8 @@ export class ShardDispatcher {
   /** Per shard, a waiter for its next finished task, made on demand. */
   private readonly finished: ({ promise: Promise<void>; resolve: () => void } | null)[] = [];
   private readonly closes = new Map<number, CloseInProgress>();
+  /** Emission buffers the writer is done with, handed to the next closes to encode into. */
+  private readonly spareBuffers: ArrayBuffer[] = [];
   private nextCloseSeq = 0;
   private failed = false;
   private destroying = false;
@@ -100,6 +105,13 @@ export class ShardDispatcher {
     return seq;
   }
 
+  /** Takes back emission buffers once written; a few per shard are kept, enough for the closes in flight. */
+  recycle(buffers: readonly ArrayBuffer[]): void {
+    for (const buffer of buffers) {
+      if (this.spareBuffers.length < SPARE_BUFFERS_PER_SHARD * this.shards) this.spareBuffers.push(buffer);
+    }
+  }
+
   /** Waits while any shard has more than `limit` tasks queued: backpressure for the source. */
   async waitForCapacity(limit: number): Promise<void> {
     for (let shard = 0; shard < this.shards; shard++) {
@@ -120,13 +132,16 @@ export class ShardDispatcher {
   private enqueue(shard: number, close: { seq: number; through: number } | null): void {
     const builder = this.builders[shard];
     const batch = builder.isEmpty() ? null : builder.take();
+    const spare = close === null ? null : (this.spareBuffers.pop() ?? null);
     const task: ShardTask & { [key: symbol]: ShardRoute } = {
       shard,
       batch,
       closeThrough: close === null ? null : close.through,
+      spare,
       [Piscina.queueOptionsSymbol]: { shard },
     };
     const transferList = batch === null ? [] : transferablesOf(batch);
+    if (spare !== null) transferList.push(spare);
     this.queued[shard]++;
     // Run at once, not after the shard's previous task: the balancer hands it straight to the shard's
     // worker, which takes its tasks one at a time in the order they arrive, so the worker has its next

@@ -28,7 +28,16 @@ export const WINDOW_FIELDS = 6;
 const HEADER_WORDS = 4;
 const packr = new Packr({ useRecords: false });
 
-export function encodeEmission(dictionary: DictionaryDelta, windows: readonly ShardWindow[]): Uint8Array<ArrayBuffer> {
+/**
+ * Encodes into `spare` when it is large enough: emissions of one job are of much the same size, and a
+ * buffer that comes back from the writer saves the tens of MB a close would otherwise allocate in one
+ * thread and free in another, which glibc keeps rather than returns.
+ */
+export function encodeEmission(
+  dictionary: DictionaryDelta,
+  windows: readonly ShardWindow[],
+  spare: ArrayBuffer | null = null,
+): Uint8Array<ArrayBuffer> {
   const pagesOfWindows = windows.map(({ window }) => visitorsByPage(window));
   const pageCount = pagesOfWindows.reduce((sum, pages) => sum + pages.length / 2, 0);
   const rowCount = windows.reduce((sum, { window }) => sum + window.size, 0);
@@ -37,7 +46,8 @@ export function encodeEmission(dictionary: DictionaryDelta, windows: readonly Sh
   const pagesAt = HEADER_WORDS * 4 + metaBytes;
   const rowsAt = pagesAt + pageCount * 8;
   const namesAt = rowsAt + rowCount * 12;
-  const buffer = new ArrayBuffer(namesAt + names.length);
+  const byteLength = namesAt + names.length;
+  const buffer = spare !== null && spare.byteLength >= byteLength ? spare : new ArrayBuffer(withHeadroom(byteLength));
   new Uint32Array(buffer, 0, HEADER_WORDS).set([windows.length, pageCount, rowCount, names.length]);
   const meta = new Float64Array(buffer, HEADER_WORDS * 4, windows.length * WINDOW_FIELDS);
   const pages = new Uint32Array(buffer, pagesAt, pageCount * 2);
@@ -56,7 +66,12 @@ export function encodeEmission(dictionary: DictionaryDelta, windows: readonly Sh
     }
     meta.set([windowStart, windowEnd, window.minEventTime, window.events, pagesOfWindows[w].length / 2, window.size], w * WINDOW_FIELDS);
   });
-  return new Uint8Array(buffer);
+  return new Uint8Array(buffer, 0, byteLength);
+}
+
+/** A new buffer has room for an eighth more, so the next, slightly larger close still fits it. */
+function withHeadroom(byteLength: number): number {
+  return byteLength + (byteLength >>> 3);
 }
 
 /** Scratch for visitorsByPage: per page id, its entries so far; all zero between calls. */

@@ -15,7 +15,8 @@ export type ToWriter =
 export type FromWriter =
   /** The sink is open; `closedThrough` is the job's recorded progress (-Infinity when none). */
   | { readonly type: 'ready'; readonly closedThrough: number }
-  | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport }
+  /** `spent`: the buffers of that close's parts, moved back for workers to encode into again. */
+  | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport; readonly spent: ArrayBuffer[] }
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };
 

@@ -16,8 +16,8 @@ let queue: Promise<void> = Promise.resolve();
 // After a failed write nothing later is written: a later window durable past a hole would be a lie.
 let failed = false;
 
-function send(message: FromWriter): void {
-  port.postMessage(message);
+function send(message: FromWriter, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
 }
 
 function fail(error: unknown): void {
@@ -34,7 +34,9 @@ async function write(seq: number, closedThrough: number, parts: readonly Uint8Ar
     await sink.writeWindows(windows, job === null ? null : { job, closedThrough: through });
     recordedThrough = through;
   }
-  send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started) });
+  // Written, and the report taken: nothing reads the parts any more.
+  const spent = parts.map((part) => part.buffer as ArrayBuffer);
+  send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started), spent }, spent);
 }
 
 /**

@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from './protocol';
 import type { SinkConfig } from '../sinks/config';
 
+export interface Durable {
+  readonly report: DurableReport;
+  readonly spent: ArrayBuffer[];
+}
+
 /**
  * The main thread's handle on the writer thread. `write` resolves when the windows are durable; the
  * first failure rejects every pending and later write, and the pipeline stops.
  */
 export class Writer {
-  private readonly pending = new Map<number, { resolve(report: DurableReport): void; reject(error: Error): void }>();
+  private readonly pending = new Map<number, { resolve(durable: Durable): void; reject(error: Error): void }>();
   private failure: Error | null = null;
   private closing: { resolve(): void; reject(error: Error): void } | null = null;
 
@@ -44,7 +49,8 @@ export class Writer {
     });
   }
 
-  write(seq: number, closedThrough: number, parts: Uint8Array[]): Promise<DurableReport> {
+  /** Resolves once durable, with the parts' buffers given back (`spent`) for reuse. */
+  write(seq: number, closedThrough: number, parts: Uint8Array[]): Promise<Durable> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
@@ -74,7 +80,7 @@ export class Writer {
   private onMessage(message: FromWriter): void {
     switch (message.type) {
       case 'durable':
-        this.pending.get(message.seq)?.resolve(message.report);
+        this.pending.get(message.seq)?.resolve({ report: message.report, spent: message.spent });
         this.pending.delete(message.seq);
         return;
       case 'closed':
