@@ -38,9 +38,12 @@ export async function walkBackDays(
 
 /** FNV-1a (32-bit) of the UTF-8 bytes, mod CLIENT_BUCKETS: stable across runs, hosts and languages. */
 export function bucketOf(clientId: string): number {
+  return bucketOfBytes(Buffer.from(clientId, 'utf8'));
+}
+
+/** bucketOf, given the client_id's UTF-8 bytes. */
+export function bucketOfBytes(clientId: Uint8Array): number {
   let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(clientId, 'utf8')) {
-    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
-  }
+  for (let i = 0; i < clientId.length; i++) hash = Math.imul(hash ^ clientId[i], 0x01000193) >>> 0;
   return hash % CLIENT_BUCKETS;
 }

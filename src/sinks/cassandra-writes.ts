@@ -1,6 +1,7 @@
 import type { WindowRows } from '../windows/window';
 import { CASSANDRA_TABLES, type CassandraTable } from './cassandra-schema';
-import { CLIENT_BUCKETS, bucketOf, dayOf } from './cassandra-partitions';
+import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from './cassandra-partitions';
+import { TextValues, bigintValue, intValue, textValue } from './cassandra-values';
 
 export interface Statement {
   readonly query: string;
@@ -87,7 +88,8 @@ export function planWindow(
         : { query: cql.insertTopicLatest, params: [topic, latestEnd, t + 1] },
     ]),
   ];
-  return { rows: [...deletes, ...visitorBatches(cql, window, t + 1), ...visitBatches(cql, window, t + 1)], index };
+  const rows = new RowValues(window, t + 1);
+  return { rows: [...deletes, ...visitorBatches(cql, window, rows), ...visitBatches(cql, window, rows)], index };
 }
 
 /** The distinct topics with rows in the window. */
@@ -95,24 +97,48 @@ export function topicsOf(window: WindowRows): string[] {
   return [...new Set(window.pageUniqueVisitors.topics)];
 }
 
-function visitorBatches(cql: WriteCql, window: WindowRows, at: number): Request[] {
+/** The values a window's row inserts share, in wire form (see cassandra-values). */
+class RowValues {
+  readonly end: Buffer;
+  readonly at: Buffer;
+  readonly start: Buffer;
+  readonly ts: Buffer;
+  readonly buckets = Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => intValue(bucket));
+  readonly names = new TextValues();
+
+  constructor(window: WindowRows, at: number) {
+    this.end = bigintValue(window.windowEnd);
+    this.at = bigintValue(at);
+    this.start = bigintValue(window.windowStart);
+    this.ts = bigintValue(window.windowTs);
+  }
+}
+
+function visitorBatches(cql: WriteCql, window: WindowRows, values: RowValues): Request[] {
   const { topics, pages, visitors } = window.pageUniqueVisitors;
-  const end = window.windowEnd;
-  const statements = topics.map((topic, i) => ({ query: cql.insertVisitors, params: [end, topic, pages[i], visitors[i], at] }));
-  const statics = { query: cql.insertVisitorsStatic, params: [end, window.windowStart, window.windowTs, at] };
+  const { end, at, names } = values;
+  const statements = topics.map((topic, i) => ({
+    query: cql.insertVisitors,
+    params: [end, names.of(topic), names.of(pages[i]), intValue(visitors[i]), at],
+  }));
+  const statics = { query: cql.insertVisitorsStatic, params: [end, values.start, values.ts, at] };
   return withStatics(chunks(statements, BATCH_ROWS), statics);
 }
 
-function visitBatches(cql: WriteCql, window: WindowRows, at: number): Request[] {
+function visitBatches(cql: WriteCql, window: WindowRows, values: RowValues): Request[] {
   const { clientIds, topics, pages, visits } = window.clientPageVisits;
-  const end = window.windowEnd;
+  const { end, at, buckets, names } = values;
   const byBucket: Statement[][] = Array.from({ length: CLIENT_BUCKETS }, () => []);
   clientIds.forEach((clientId, i) => {
-    const bucket = bucketOf(clientId);
-    byBucket[bucket].push({ query: cql.insertVisits, params: [end, bucket, clientId, topics[i], pages[i], visits[i], at] });
+    const client = textValue(clientId);
+    const bucket = bucketOfBytes(client);
+    byBucket[bucket].push({
+      query: cql.insertVisits,
+      params: [end, buckets[bucket], client, names.of(topics[i]), names.of(pages[i]), intValue(visits[i]), at],
+    });
   });
   return byBucket.flatMap((statements, bucket) => {
-    const statics = { query: cql.insertVisitsStatic, params: [end, bucket, window.windowStart, window.windowTs, at] };
+    const statics = { query: cql.insertVisitsStatic, params: [end, buckets[bucket], values.start, values.ts, at] };
     return withStatics(chunks(statements, BATCH_ROWS), statics);
   });
 }
