@@ -161,16 +161,15 @@ test('every batch of a window plan holds one partition, and replay deletes come 
   const window = windowRows({ end: 10 * SLIDE, visits, visitors });
   const plan = planWindow(cql, window, ['T0', 'Old'], new Map([['T1', 10 * SLIDE]]), 1000);
   let rows = 0;
-  for (const request of [...plan.rows, ...plan.index]) {
-    const partitions = new Set(request.map(({ query, params }) => {
+  for (const { statements, timestamp } of [...plan.rows, ...plan.index]) {
+    const partitions = new Set(statements.map(({ query, params }) => {
       if (query === cql.insertVisits || query === cql.insertVisitsStatic) return `visits ${numberOf(params[0])} ${numberOf(params[1])}`;
       if (query === cql.insertVisitors || query === cql.insertVisitorsStatic) return `visitors ${numberOf(params[0])}`;
       return `other ${query}`;
     }));
     assert.is(partitions.size, 1, `a batch spans ${[...partitions]}`);
-    for (const { query, params } of request) {
-      const at = numberOf(query.startsWith('DELETE') ? params[0] : params[params.length - 1]);
-      assert.is(at, query.startsWith('DELETE') ? 1000 : 1001, query);
+    for (const { query, params } of statements) {
+      assert.is(timestamp, query.startsWith('DELETE') ? 1000 : 1001, query);
       if (query === cql.insertVisits) {
         assert.is(numberOf(params[1]), bucketOf(textOf(params[2])));
         rows += 1;
@@ -178,9 +177,9 @@ test('every batch of a window plan holds one partition, and replay deletes come 
     }
   }
   assert.is(rows, 1000);
-  const statics = plan.rows.flat().filter(({ query }) => query === cql.insertVisitsStatic || query === cql.insertVisitorsStatic);
+  const statics = plan.rows.flatMap((request) => request.statements).filter(({ query }) => query === cql.insertVisitsStatic || query === cql.insertVisitorsStatic);
   assert.is(statics.length, new Set(visits.map(([client]) => bucketOf(client))).size + 1, 'window times once a partition');
-  const deletes = plan.rows.flat().filter(({ query }) => query.startsWith('DELETE'));
+  const deletes = plan.rows.flatMap((request) => request.statements).filter(({ query }) => query.startsWith('DELETE'));
   assert.is(deletes.length, 1 + CLIENT_BUCKETS + 2, 'one per visitors partition, visit bucket and earlier topic');
 });
 

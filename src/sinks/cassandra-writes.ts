@@ -8,8 +8,15 @@ export interface Statement {
   readonly params: unknown[];
 }
 
-/** One request: a lone statement, or an unlogged batch whose statements all hit one partition. */
-export type Request = readonly Statement[];
+/**
+ * One request: a lone statement, or an unlogged batch whose statements all hit one partition. Its
+ * write timestamp (µs) goes once in the request as the default timestamp (protocol v3+), not as a
+ * `USING TIMESTAMP ?` value in every row.
+ */
+export interface Request {
+  readonly statements: readonly Statement[];
+  readonly timestamp: number;
+}
 
 /**
  * Rows per single-partition batch: one mutation on the replica and far fewer requests (500 took a
@@ -20,15 +27,15 @@ const BATCH_ROWS = 500;
 
 function insertCql(keyspace: string, table: CassandraTable, columns = Object.keys(CASSANDRA_TABLES[table].columns)): string {
   const marks = columns.map(() => '?').join(', ');
-  return `INSERT INTO ${keyspace}.${table} (${columns.join(', ')}) VALUES (${marks}) USING TIMESTAMP ?`;
+  return `INSERT INTO ${keyspace}.${table} (${columns.join(', ')}) VALUES (${marks})`;
 }
 
-/** The sink's prepared statements; every write states its timestamp. */
+/** The sink's prepared statements; each write's timestamp is its request's. */
 export function writeCql(keyspace: string) {
   return {
-    deleteVisitors: `DELETE FROM ${keyspace}.page_unique_visitors USING TIMESTAMP ? WHERE window_end = ?`,
-    deleteVisits: `DELETE FROM ${keyspace}.client_page_visits USING TIMESTAMP ? WHERE window_end = ? AND bucket = ?`,
-    deleteTopicWindow: `DELETE FROM ${keyspace}.topic_windows USING TIMESTAMP ? WHERE topic = ? AND day = ? AND window_end = ?`,
+    deleteVisitors: `DELETE FROM ${keyspace}.page_unique_visitors WHERE window_end = ?`,
+    deleteVisits: `DELETE FROM ${keyspace}.client_page_visits WHERE window_end = ? AND bucket = ?`,
+    deleteTopicWindow: `DELETE FROM ${keyspace}.topic_windows WHERE topic = ? AND day = ? AND window_end = ?`,
     insertVisitorsStatic: insertCql(keyspace, 'page_unique_visitors', ['window_end', 'window_start', 'window_ts']),
     insertVisitors: insertCql(keyspace, 'page_unique_visitors', ['window_end', 'topic', 'page', 'visitors']),
     insertVisitsStatic: insertCql(keyspace, 'client_page_visits', ['window_end', 'bucket', 'window_start', 'window_ts']),
@@ -36,7 +43,7 @@ export function writeCql(keyspace: string) {
     insertWindow: insertCql(keyspace, 'windows'),
     insertTopicWindow: insertCql(keyspace, 'topic_windows'),
     insertTopicLatest: insertCql(keyspace, 'topic_latest_window'),
-    deleteTopicLatest: `DELETE FROM ${keyspace}.topic_latest_window USING TIMESTAMP ? WHERE topic = ?`,
+    deleteTopicLatest: `DELETE FROM ${keyspace}.topic_latest_window WHERE topic = ?`,
     saveProgress: insertCql(keyspace, 'progress'),
   } as const;
 }
@@ -73,23 +80,28 @@ export function planWindow(
   const end = window.windowEnd;
   const day = dayOf(end);
   const deletes: Request[] = [
-    [{ query: cql.deleteVisitors, params: [t, end] }],
-    ...Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => [{ query: cql.deleteVisits, params: [t, end, bucket] }]),
-    ...previousTopics.map((topic) => [{ query: cql.deleteTopicWindow, params: [t, topic, day, end] }]),
-  ];
+    { query: cql.deleteVisitors, params: [end] },
+    ...Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => ({ query: cql.deleteVisits, params: [end, bucket] })),
+    ...previousTopics.map((topic) => ({ query: cql.deleteTopicWindow, params: [topic, day, end] })),
+  ].map((statement) => alone(statement, t));
   const topics = topicsOf(window);
   const times = [window.windowStart, end, window.windowTs];
   const index: Request[] = [
-    [{ query: cql.insertWindow, params: [day, ...times, window.events, topics, t + 1] }],
-    ...topics.map((topic) => [{ query: cql.insertTopicWindow, params: [topic, day, end, t + 1] }]),
-    ...[...latest].map(([topic, latestEnd]) => [
+    { query: cql.insertWindow, params: [day, ...times, window.events, topics] },
+    ...topics.map((topic) => ({ query: cql.insertTopicWindow, params: [topic, day, end] })),
+    ...[...latest].map(([topic, latestEnd]) =>
       latestEnd === null
-        ? { query: cql.deleteTopicLatest, params: [t + 1, topic] }
-        : { query: cql.insertTopicLatest, params: [topic, latestEnd, t + 1] },
-    ]),
-  ];
-  const rows = new RowValues(window, t + 1);
-  return { rows: [...deletes, ...visitorBatches(cql, window, rows), ...visitBatches(cql, window, rows)], index };
+        ? { query: cql.deleteTopicLatest, params: [topic] }
+        : { query: cql.insertTopicLatest, params: [topic, latestEnd] }),
+  ].map((statement) => alone(statement, t + 1));
+  const rows = new RowValues(window);
+  const inserts = [...visitorBatches(cql, window, rows), ...visitBatches(cql, window, rows)];
+  return { rows: [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))], index };
+}
+
+/** A request of one statement. */
+export function alone(statement: Statement, timestamp: number): Request {
+  return { statements: [statement], timestamp };
 }
 
 /** The distinct topics with rows in the window. */
@@ -100,45 +112,43 @@ export function topicsOf(window: WindowRows): string[] {
 /** The values a window's row inserts share, in wire form (see cassandra-values). */
 class RowValues {
   readonly end: Buffer;
-  readonly at: Buffer;
   readonly start: Buffer;
   readonly ts: Buffer;
   readonly buckets = Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => intValue(bucket));
   readonly names = new TextValues();
 
-  constructor(window: WindowRows, at: number) {
+  constructor(window: WindowRows) {
     this.end = bigintValue(window.windowEnd);
-    this.at = bigintValue(at);
     this.start = bigintValue(window.windowStart);
     this.ts = bigintValue(window.windowTs);
   }
 }
 
-function visitorBatches(cql: WriteCql, window: WindowRows, values: RowValues): Request[] {
+function visitorBatches(cql: WriteCql, window: WindowRows, values: RowValues): Statement[][] {
   const { topics, pages, visitors } = window.pageUniqueVisitors;
-  const { end, at, names } = values;
+  const { end, names } = values;
   const statements = topics.map((topic, i) => ({
     query: cql.insertVisitors,
-    params: [end, names.of(topic), names.of(pages[i]), intValue(visitors[i]), at],
+    params: [end, names.of(topic), names.of(pages[i]), intValue(visitors[i])],
   }));
-  const statics = { query: cql.insertVisitorsStatic, params: [end, values.start, values.ts, at] };
+  const statics = { query: cql.insertVisitorsStatic, params: [end, values.start, values.ts] };
   return withStatics(chunks(statements, BATCH_ROWS), statics);
 }
 
-function visitBatches(cql: WriteCql, window: WindowRows, values: RowValues): Request[] {
+function visitBatches(cql: WriteCql, window: WindowRows, values: RowValues): Statement[][] {
   const { clientIds, topics, pages, visits } = window.clientPageVisits;
-  const { end, at, buckets, names } = values;
+  const { end, buckets, names } = values;
   const byBucket: Statement[][] = Array.from({ length: CLIENT_BUCKETS }, () => []);
   clientIds.forEach((clientId, i) => {
     const client = textValue(clientId);
     const bucket = bucketOfBytes(client);
     byBucket[bucket].push({
       query: cql.insertVisits,
-      params: [end, buckets[bucket], client, names.of(topics[i]), names.of(pages[i]), intValue(visits[i]), at],
+      params: [end, buckets[bucket], client, names.of(topics[i]), names.of(pages[i]), intValue(visits[i])],
     });
   });
   return byBucket.flatMap((statements, bucket) => {
-    const statics = { query: cql.insertVisitsStatic, params: [end, buckets[bucket], values.start, values.ts, at] };
+    const statics = { query: cql.insertVisitsStatic, params: [end, buckets[bucket], values.start, values.ts] };
     return withStatics(chunks(statements, BATCH_ROWS), statics);
   });
 }

@@ -11,7 +11,7 @@ import { type ReadCql, readCql } from './cassandra-reads';
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './cassandra-retry';
 import { assertKeyspaceName } from './cassandra-schema';
 import { createSchema } from './cassandra-setup';
-import { type PreviousWrite, type Request, type WriteCql, assertColumnsAlign, planWindow, topicsOf, writeCql } from './cassandra-writes';
+import { type PreviousWrite, type Request, type WriteCql, alone, assertColumnsAlign, planWindow, topicsOf, writeCql } from './cassandra-writes';
 
 /** Requests in flight at once: enough to keep a node's write path busy, few enough not to overload it. */
 const MAX_IN_FLIGHT = 64;
@@ -97,7 +97,7 @@ async function readProgress(session: Session, job: string, what: string): Promis
 async function saveProgress(session: Session, { job, closedThrough }: Progress, what: string): Promise<void> {
   if (!Number.isSafeInteger(closedThrough)) throw new Error(`${what}: ${closedThrough} is not a window end in ms`);
   if ((await readProgress(session, job, what)) >= closedThrough) return;
-  await sendAll(session, [[{ query: session.writes.saveProgress, params: [job, closedThrough, session.clock.next()] }]], what);
+  await sendAll(session, [alone({ query: session.writes.saveProgress, params: [job, closedThrough] }, session.clock.next())], what);
 }
 
 function reader(session: Session, what: string): Read {
@@ -108,7 +108,7 @@ function sendAll(session: Session, requests: readonly Request[], what: string): 
   return forEachConcurrently(requests, MAX_IN_FLIGHT, (request) => withRetry(what, () => send(session.client, request), session.retry));
 }
 
-function send(client: Client, request: Request): Promise<unknown> {
-  if (request.length === 1) return client.execute(request[0].query, request[0].params, OPTIONS);
-  return client.batch([...request], { ...OPTIONS, logged: false });
+function send(client: Client, { statements, timestamp }: Request): Promise<unknown> {
+  if (statements.length === 1) return client.execute(statements[0].query, statements[0].params, { ...OPTIONS, timestamp });
+  return client.batch([...statements], { ...OPTIONS, timestamp, logged: false });
 }
