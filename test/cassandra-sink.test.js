@@ -150,9 +150,9 @@ test('walkBackDays reads newest day first, stops when it has enough, and never p
   assert.is(days.length, WALK_BACK_DAYS + 1);
 });
 
-/** A plan's parameter as a number or text: row inserts carry theirs in wire form (bigint 8 bytes, int 4). */
-const numberOf = (param) => (!Buffer.isBuffer(param) ? param : param.length === 8 ? Number(param.readBigInt64BE()) : param.readInt32BE());
-const textOf = (param) => (Buffer.isBuffer(param) ? param.toString('utf8') : param);
+/** A row insert's parameter, which the plan carries in wire form (bigint 8 bytes, int 4, text UTF-8). */
+const numberOf = (param) => (param.length === 8 ? Number(param.readBigInt64BE()) : param.readInt32BE());
+const textOf = (param) => param.toString('utf8');
 
 test('every batch of a window plan holds one partition, and replay deletes come at t, inserts at t + 1', () => {
   const cql = writeCql('ks');
@@ -177,9 +177,10 @@ test('every batch of a window plan holds one partition, and replay deletes come 
     }
   }
   assert.is(rows, 1000);
-  const statics = plan.rows.flatMap((request) => request.statements).filter(({ query }) => query === cql.insertVisitsStatic || query === cql.insertVisitorsStatic);
+  const rowStatements = plan.rows.flatMap((request) => request.statements);
+  const statics = rowStatements.filter(({ query }) => query === cql.insertVisitsStatic || query === cql.insertVisitorsStatic);
   assert.is(statics.length, new Set(visits.map(([client]) => bucketOf(client))).size + 1, 'window times once a partition');
-  const deletes = plan.rows.flatMap((request) => request.statements).filter(({ query }) => query.startsWith('DELETE'));
+  const deletes = rowStatements.filter(({ query }) => query.startsWith('DELETE'));
   assert.is(deletes.length, 1 + CLIENT_BUCKETS + 2, 'one per visitors partition, visit bucket and earlier topic');
 });
 

@@ -2,7 +2,7 @@
  * Values in their CQL wire form (native protocol: bigint and int big-endian, text UTF-8). The driver
  * sends a Buffer parameter as the value's bytes as they are (`Encoder.encode`), which spares each of a
  * window's tens of thousands of rows the per-value type lookup and Long conversion; values a window
- * repeats (its end, the write timestamp, buckets, topics, pages) are serialized once.
+ * repeats (its times, buckets, topics, pages) are serialized once.
  */
 export function bigintValue(value: number): Buffer {
   const bytes = Buffer.allocUnsafe(8);
