@@ -157,6 +157,38 @@ test('a bounded source delivers exactly `events`, in batches, with global positi
   assert.not.ok(createSyntheticSource({ profile: 'dev', seed: 9, rate: 'max' }).isBounded());
 });
 
+test('packed batches (for the generator thread) hold the same bytes as next(), however the calls interleave', () => {
+  const { unpack } = require('../dist/sources/slab');
+  const generator = createGenerator('production', 42);
+  const pieces = [];
+  for (const [count, packed] of [[1, true], [4096, false], [5000, true], [0, true], [3, false], [10_903, true]]) {
+    if (!packed) pieces.push(...generator.next(count));
+    else {
+      const batch = generator.nextPacked(count);
+      assert.is(batch.ends.length, count);
+      assert.ok(batch.memory instanceof ArrayBuffer, 'one transferable buffer');
+      pieces.push(...unpack(batch));
+    }
+  }
+  assert.is(generator.generated, 20_003);
+  assert.ok(Buffer.concat(pieces).equals(Buffer.concat(generate('production', 42, 20_003))));
+});
+
+const generatorPorts = () => process.getActiveResourcesInfo().filter((resource) => resource === 'MessagePort').length;
+
+test('at rate max the generator thread runs while the source is read and ends when the reader stops early', async () => {
+  const before = generatorPorts();
+  const source = createSyntheticSource({ profile: 'production', seed: 3, rate: 'max' });
+  let during = null;
+  for await (const batch of source.batches()) {
+    assert.ok(batch.messages.length > 0);
+    during = generatorPorts();
+    break;
+  }
+  assert.is(during, before + 1, 'a thread generates the events');
+  assert.is(generatorPorts(), before, 'the thread is gone once the reader stopped');
+});
+
 test('the delivery rate does not change the events', async () => {
   const paced = await drain(createSyntheticSource({ profile: 'dev', seed: 4, rate: 50_000, events: 3000 }));
   const bytes = Buffer.concat(paced.flatMap((batch) => batch.messages));

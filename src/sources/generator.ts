@@ -2,7 +2,7 @@ import { CLIENT_ID_DIGITS, catalogOf } from './catalog';
 import { bytesOf } from './fragments';
 import { profileNamed, type ProfileName } from './profiles';
 import { Random } from './random';
-import { SlabWriter } from './slab';
+import { SlabWriter, type PackedMessages } from './slab';
 import { TIMESTAMP_FIELD_BYTES, TimestampCache } from './timestamps';
 
 /** Deterministic stream of synthetic page-view events, one JSON message per event (SPEC §2). */
@@ -11,6 +11,8 @@ export interface EventGenerator {
   readonly generated: number;
   /** The next `count` messages. Same seed, same bytes, however the calls split the stream. */
   next(count: number): Buffer[];
+  /** The same messages as `next`, packed into one transferable buffer for another thread. */
+  nextPacked(count: number): PackedMessages;
 }
 
 /**
@@ -51,18 +53,24 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
     }
   }
 
-  function write(count: number, messages: Buffer[]): void {
+  /** Appends the drawn messages to `target`, each cut out into `messages` or its end marked in `ends`. */
+  function write(target: SlabWriter, count: number, messages: Buffer[] | null, ends: Uint32Array | null, at: number): void {
     for (let k = 0; k < count; k++) {
       const client = clientOf[k] * CLIENT_ID_DIGITS;
       const page = pageOf[k];
       const timestamp = timestamps.offsetOf(secondOf[k]);
-      slab.reserve(longestMessage);
-      slab.append(CLIENT_PREFIX, 0, CLIENT_PREFIX_BYTES);
-      slab.append(clientIds, client, client + CLIENT_ID_DIGITS);
-      slab.append(timestamps.fields, timestamp, timestamp + TIMESTAMP_FIELD_BYTES);
-      slab.append(pageTails.bytes, pageTails.starts[page], pageTails.starts[page + 1]);
-      messages.push(slab.cut());
+      target.reserve(longestMessage);
+      target.append(CLIENT_PREFIX, 0, CLIENT_PREFIX_BYTES);
+      target.append(clientIds, client, client + CLIENT_ID_DIGITS);
+      target.append(timestamps.fields, timestamp, timestamp + TIMESTAMP_FIELD_BYTES);
+      target.append(pageTails.bytes, pageTails.starts[page], pageTails.starts[page + 1]);
+      if (messages !== null) messages.push(target.cut());
+      else ends![at + k] = target.mark();
     }
+  }
+
+  function checkCount(count: number): void {
+    if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`count must be a non-negative integer, got ${count}`);
   }
 
   return {
@@ -70,16 +78,30 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
       return generated;
     },
     next(count) {
-      if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+      checkCount(count);
       const messages: Buffer[] = [];
       for (let done = 0; done < count; ) {
         const step = Math.min(STEP, count - done);
         draw(step);
-        write(step, messages);
+        write(slab, step, messages, null, 0);
         generated += step;
         done += step;
       }
       return messages;
+    },
+    nextPacked(count) {
+      checkCount(count);
+      // Room for `count` of the longest message: reserve never moves this writer to a fresh slab.
+      const packed = new SlabWriter(Math.max(1, count * longestMessage));
+      const ends = new Uint32Array(count);
+      for (let done = 0; done < count; ) {
+        const step = Math.min(STEP, count - done);
+        draw(step);
+        write(packed, step, null, ends, done);
+        generated += step;
+        done += step;
+      }
+      return { memory: packed.written, ends };
     },
   };
 }

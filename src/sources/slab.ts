@@ -7,6 +7,26 @@ const FastBuffer = (
 )[Symbol.species];
 
 /**
+ * Messages back to back in one buffer that can be transferred between threads: message k is
+ * bytes [ends[k - 1], ends[k]) (from 0 for k = 0).
+ */
+export interface PackedMessages {
+  readonly memory: ArrayBuffer;
+  readonly ends: Uint32Array;
+}
+
+/** Each packed message as a Buffer over the shared memory (no copy). */
+export function unpack({ memory, ends }: PackedMessages): Buffer[] {
+  const messages = new Array<Buffer>(ends.length);
+  let start = 0;
+  for (let k = 0; k < ends.length; k++) {
+    messages[k] = new FastBuffer(memory, start, ends[k] - start);
+    start = ends[k];
+  }
+  return messages;
+}
+
+/**
  * Writes messages back to back into large buffers and hands each out as a view, so a batch of
  * thousands of messages costs a few allocations. A full slab is not reused: the messages handed
  * out keep it alive until they are all dropped.
@@ -42,6 +62,17 @@ export class SlabWriter {
     for (; i + 4 <= to; i += 4, at += 4) target.setUint32(at, source.getUint32(i));
     for (; i < to; i++, at++) target.setUint8(at, source.getUint8(i));
     this.end = at;
+  }
+
+  /** Ends a message without cutting it out: where the bytes appended so far end. */
+  mark(): number {
+    this.start = this.end;
+    return this.end;
+  }
+
+  /** The slab's memory, for a writer sized to hold every message it will take (no fresh slab). */
+  get written(): ArrayBuffer {
+    return this.memory;
   }
 
   /** The bytes appended since the previous cut, as one message. */

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { createGenerator, type EventGenerator } from './generator';
 import type { ProfileName } from './profiles';
+import { RemoteGenerator } from './remote-generator';
 import { Sleeper } from './sleeper';
+import { unpack, type PackedMessages } from './slab';
 import type { Position, Source, SourceBatch } from './source';
 
 export { createGenerator, type EventGenerator } from './generator';
@@ -16,6 +18,8 @@ export interface SyntheticOptions {
 }
 
 const BATCH_SIZE = 4096;
+/** Batches requested from the generator thread ahead of the one being delivered. */
+const READ_AHEAD = 4;
 /** Shortest wait between paced deliveries: what is due is delivered every tick or so. */
 const TICK_MS = 15;
 /** Longest wait, so a slow rate still notices the clock without one huge timer. */
@@ -27,7 +31,7 @@ export function createSyntheticSource(options: SyntheticOptions): Source {
 
 class SyntheticSource implements Source {
   readonly description: string;
-  private readonly generator: EventGenerator;
+  private generator: EventGenerator | null = null;
   private readonly limit: number;
   private readonly sleeper = new Sleeper();
   private stopped = false;
@@ -39,8 +43,8 @@ class SyntheticSource implements Source {
     if (options.events !== undefined && !(Number.isSafeInteger(options.events) && options.events >= 0)) {
       throw new RangeError(`events must be a non-negative integer, got ${options.events}`);
     }
+    if (!Number.isSafeInteger(options.seed)) throw new RangeError(`seed must be a safe integer, got ${options.seed}`);
     this.description = `synthetic:${options.profile}`;
-    this.generator = createGenerator(options.profile, options.seed);
     this.limit = options.events ?? Infinity;
   }
 
@@ -61,33 +65,51 @@ class SyntheticSource implements Source {
     this.sleeper.wake();
   }
 
+  /**
+   * As fast as the pipeline pulls: the events are generated on a thread of their own, a few batches
+   * ahead, and arrive as views of the buffers it transfers.
+   */
   private async *unpaced(): AsyncGenerator<SourceBatch> {
-    while (this.hasMore()) yield this.nextBatch(Math.min(BATCH_SIZE, this.limit - this.generator.generated));
+    const remote = new RemoteGenerator({ profile: this.options.profile, seed: this.options.seed });
+    const ahead: Promise<PackedMessages>[] = [];
+    let requested = 0;
+    let delivered = 0;
+    try {
+      while (!this.stopped && delivered < this.limit) {
+        while (ahead.length < READ_AHEAD && requested < this.limit) {
+          const count = Math.min(BATCH_SIZE, this.limit - requested);
+          const next = remote.next(count);
+          // Awaited in turn below; until then a failure must not count as unhandled.
+          next.catch(() => undefined);
+          ahead.push(next);
+          requested += count;
+        }
+        const messages = unpack(await ahead.shift()!);
+        yield new SyntheticBatch(messages, delivered);
+        delivered += messages.length;
+      }
+    } finally {
+      await remote.close();
+    }
   }
 
   /** Delivers on a timer whatever the rate says is due by now, catching up after a slow consumer. */
   private async *paced(rate: number): AsyncGenerator<SourceBatch> {
+    const generator = (this.generator ??= createGenerator(this.options.profile, this.options.seed));
     const started = performance.now();
-    while (this.hasMore()) {
+    while (!this.stopped && generator.generated < this.limit) {
       const elapsed = performance.now() - started;
-      const due = Math.min(Math.floor((elapsed * rate) / 1000), this.limit) - this.generator.generated;
+      const due = Math.min(Math.floor((elapsed * rate) / 1000), this.limit) - generator.generated;
       if (due > 0) {
-        yield this.nextBatch(Math.min(BATCH_SIZE, due));
+        const firstIndex = generator.generated;
+        yield new SyntheticBatch(generator.next(Math.min(BATCH_SIZE, due)), firstIndex);
       } else {
-        const untilNext = ((this.generator.generated + 1) * 1000) / rate - elapsed;
+        const untilNext = ((generator.generated + 1) * 1000) / rate - elapsed;
         await this.sleeper.sleep(Math.min(Math.max(untilNext, TICK_MS), MAX_WAIT_MS));
       }
     }
   }
 
-  private hasMore(): boolean {
-    return !this.stopped && this.generator.generated < this.limit;
-  }
-
-  private nextBatch(count: number): SourceBatch {
-    const firstIndex = this.generator.generated;
-    return new SyntheticBatch(this.generator.next(count), firstIndex);
-  }
 }
 
 class SyntheticBatch implements SourceBatch {
