@@ -15,7 +15,7 @@ export interface PackedMessages {
   readonly ends: Uint32Array;
 }
 
-/** Each packed message as a Buffer over the shared memory (no copy). */
+/** Each packed message as a Buffer view of the packed memory (no copy). */
 export function unpack({ memory, ends }: PackedMessages): Buffer[] {
   const messages = new Array<Buffer>(ends.length);
   let start = 0;
