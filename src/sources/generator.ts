@@ -69,6 +69,17 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
     }
   }
 
+  /** The next `count` events, drawn and written a step at a time (see write). */
+  function generate(count: number, target: SlabWriter, messages: Buffer[] | null, ends: Uint32Array | null): void {
+    for (let done = 0; done < count; ) {
+      const step = Math.min(STEP, count - done);
+      draw(step);
+      write(target, step, messages, ends, done);
+      generated += step;
+      done += step;
+    }
+  }
+
   function checkCount(count: number): void {
     if (!(Number.isSafeInteger(count) && count >= 0)) throw new RangeError(`count must be a non-negative integer, got ${count}`);
   }
@@ -80,13 +91,7 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
     next(count) {
       checkCount(count);
       const messages: Buffer[] = [];
-      for (let done = 0; done < count; ) {
-        const step = Math.min(STEP, count - done);
-        draw(step);
-        write(slab, step, messages, null, 0);
-        generated += step;
-        done += step;
-      }
+      generate(count, slab, messages, null);
       return messages;
     },
     nextPacked(count) {
@@ -94,13 +99,7 @@ export function createGenerator(profileName: ProfileName, seed: number): EventGe
       // Room for `count` of the longest message: reserve never moves this writer to a fresh slab.
       const packed = new SlabWriter(Math.max(1, count * longestMessage));
       const ends = new Uint32Array(count);
-      for (let done = 0; done < count; ) {
-        const step = Math.min(STEP, count - done);
-        draw(step);
-        write(packed, step, null, ends, done);
-        generated += step;
-        done += step;
-      }
+      generate(count, packed, null, ends);
       return { memory: packed.written, ends };
     },
   };

@@ -7,6 +7,11 @@ function mix32(value: number): number {
   return x ^ (x >>> 16);
 }
 
+/** Seeds are safe integers: every one gives its own stream. */
+export function checkSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
+}
+
 /**
  * Seeded pseudo-random numbers (sfc32): fast, all-integer 32-bit arithmetic, and statistically
  * good enough for synthetic data. Not for anything secret.
@@ -18,7 +23,7 @@ export class Random {
   private d = 1;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
+    checkSeed(seed);
     const low = seed >>> 0;
     const high = Math.floor(seed / TWO_POW_32) >>> 0;
     this.a = mix32(low);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createGenerator, type EventGenerator } from './generator';
 import type { ProfileName } from './profiles';
+import { checkSeed } from './random';
 import { RemoteGenerator } from './remote-generator';
 import { Sleeper } from './sleeper';
 import { unpack, type PackedMessages } from './slab';
@@ -43,7 +44,8 @@ class SyntheticSource implements Source {
     if (options.events !== undefined && !(Number.isSafeInteger(options.events) && options.events >= 0)) {
       throw new RangeError(`events must be a non-negative integer, got ${options.events}`);
     }
-    if (!Number.isSafeInteger(options.seed)) throw new RangeError(`seed must be a safe integer, got ${options.seed}`);
+    // The generator is made later, on its own thread at rate max: its seed is checked now.
+    checkSeed(options.seed);
     this.description = `synthetic:${options.profile}`;
     this.limit = options.events ?? Infinity;
   }
@@ -109,7 +111,6 @@ class SyntheticSource implements Source {
       }
     }
   }
-
 }
 
 class SyntheticBatch implements SourceBatch {
