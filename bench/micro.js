@@ -2,11 +2,11 @@
 // Micro-benchmarks of the hot paths (tinybench), each beside a bare baseline where one exists, over the
 // same synthetic production messages. Best of several short rounds per task: on a shared machine
 // interference only ever slows a round down. `npm run bench:micro` (builds first).
-const { createGenerator } = require('../dist/sources/synthetic');
+const { createGenerator } = require('../dist/sources/synthetic/synthetic-source');
 const { parseEvent, createParsedEvent } = require('../dist/parsing/event');
 const { scanEvent, createScannedEvent } = require('../dist/parsing/scan');
 const { shardOf } = require('../dist/sharding/shard-of');
-const { ShardBatchBuilder } = require('../dist/sharding/shard-batch');
+const { ShardBatchBuilder } = require('../dist/wire/shard-batch');
 const { ShardWindows } = require('../dist/aggregation/shard-windows');
 const { WindowMerger } = require('../dist/writer/merge');
 const { createWindowSpec } = require('../dist/windows/spec');

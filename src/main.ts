@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import { FlagError, usageOf } from './cli/flag-parser';
-import { MAIN_FLAGS, parseMainFlags, type RunConfig } from './cli/flags';
-import { Metrics } from './cli/metrics';
-import { Progress } from './cli/progress';
-import { Pipeline } from './pipeline';
+import { MAIN_FLAGS, parseMainFlags, type RunConfig } from './cli/main-flags';
+import { Metrics } from './pipeline/metrics';
+import { Progress } from './cli/display';
+import { Pipeline } from './pipeline/pipeline';
 import { createSource } from './sources/create-source';
-import { createDeadLetters } from './sinks/dead-letters';
+import { createDeadLetters } from './dead-letters/dead-letters';
 import { describeSink } from './sinks/config';
 import { formatDuration } from './cli/duration';
 

@@ -3,13 +3,13 @@
 import { performance } from 'node:perf_hooks';
 import { Partitioners } from 'kafkajs';
 import { FlagError } from './cli/flag-parser';
-import { PRODUCE_USAGE, parseProduceFlags, type ProduceConfig } from './produce/flags';
+import { PRODUCE_USAGE, parseProduceFlags, type ProduceConfig } from './cli/produce-flags';
 import { Partitioning } from './produce/partitioning';
 import { produceEvents } from './produce/produce-events';
 import { Sender } from './produce/sender';
 import { ensureTopic } from './produce/topic';
 import { createSource } from './sources/create-source';
-import { kafkaClientOf } from './sources/kafka-client';
+import { kafkaClientOf } from './kafka/client';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;

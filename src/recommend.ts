@@ -2,7 +2,7 @@
 /** `node dist/recommend.js`: recommends pages to a client from the stored windows (SPEC §6). */
 import { describeSink } from './sinks/config';
 import { FlagError } from './cli/flag-parser';
-import { RECOMMEND_USAGE, type StoreChoice, parseRecommendFlags } from './recommender/flags';
+import { RECOMMEND_USAGE, type StoreChoice, parseRecommendFlags } from './cli/recommend-flags';
 import { type Recommendation, recommend } from './recommender/recommend';
 import { createSqliteStore } from './recommender/sqlite-store';
 import type { RecommenderStore } from './recommender/store';

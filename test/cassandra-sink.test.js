@@ -5,14 +5,14 @@ const assert = require('uvu/assert');
 const cassandra = require('cassandra-driver');
 const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('./helpers/services');
 const { windowRows, SLIDE } = require('./helpers/window-rows');
-const { createCassandraSink } = require('../dist/sinks/cassandra');
+const { createCassandraSink } = require('../dist/sinks/cassandra/cassandra-sink');
 const { createSink } = require('../dist/sinks/create-sink');
-const { withRetry, isTransient, backoffMs } = require('../dist/sinks/cassandra-retry');
-const { createWriteClock } = require('../dist/sinks/cassandra-clock');
-const { forEachConcurrently } = require('../dist/sinks/cassandra-concurrency');
-const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../dist/sinks/cassandra-partitions');
-const { planWindow, writeCql } = require('../dist/sinks/cassandra-writes');
-const { CASSANDRA_TABLE_NAMES } = require('../dist/sinks/cassandra-schema');
+const { withRetry, isTransient, backoffMs } = require('../dist/stores/cassandra/retry');
+const { createWriteClock } = require('../dist/sinks/cassandra/write-clock');
+const { forEachConcurrently } = require('../dist/stores/cassandra/concurrency');
+const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../dist/stores/cassandra/partitions');
+const { planWindow, writeCql } = require('../dist/sinks/cassandra/writes');
+const { CASSANDRA_TABLE_NAMES } = require('../dist/stores/cassandra/schema');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;
@@ -524,7 +524,7 @@ test('a write rides out an outage: it retries until the node is back, then every
   if (!(await requireServices())) return;
   const end = E3 + 20 * SLIDE;
   const args = {
-    sinkModule: require.resolve('../dist/sinks/cassandra'),
+    sinkModule: require.resolve('../dist/sinks/cassandra/cassandra-sink'),
     windowModule: require.resolve('./helpers/window-rows'),
     config: CONFIG,
     end,

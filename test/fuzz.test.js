@@ -96,7 +96,7 @@ test('file source: 150,000 hostile and valid lines — exit 0, exactly the inval
     assert.is(letter.position.kind, 'line');
     assert.ok(Number.isInteger(letter.position.line), 'position.line is a line number');
   }
-  // A line over 64 KiB is kept as its first 64 KiB + 1 byte (src/sources/lines.ts).
+  // A line over 64 KiB is kept as its first 64 KiB + 1 byte (src/sources/file/lines.ts).
   const tally = checkDeadLetters(letters, invalid, (letter) => messages[letter.position.line - 1], MAX_MESSAGE_BYTES + 1);
   // Empty lines (and a lone '\r') are not messages: skipped without a dead letter, yet line numbers
   // count them (checked above: every letter's line is its message's line in the file).

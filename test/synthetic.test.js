@@ -1,7 +1,7 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createGenerator, createSyntheticSource } = require('../dist/sources/synthetic');
+const { createGenerator, createSyntheticSource } = require('../dist/sources/synthetic/synthetic-source');
 
 // From the brief and the task: event time starts here and advances 250 ms (dev) or 2 ms
 // (production) per event, each timestamp at most 3 s off its ideal second.
@@ -158,7 +158,7 @@ test('a bounded source delivers exactly `events`, in batches, with global positi
 });
 
 test('packed batches (for the generator thread) hold the same bytes as next(), however the calls interleave', () => {
-  const { unpack } = require('../dist/sources/slab');
+  const { unpack } = require('../dist/sources/synthetic/slab');
   const generator = createGenerator('production', 42);
   const pieces = [];
   for (const [count, packed] of [[1, true], [4096, false], [5000, true], [0, true], [3, false], [10_903, true]]) {

@@ -4,7 +4,7 @@ const assert = require('uvu/assert');
 const { createWindowSpec, windowSpecProblem, firstWindowEnd, lastWindowEnd, closedThrough } = require('../dist/windows/spec');
 const { Watermark } = require('../dist/windows/watermark');
 const { ShardWindows } = require('../dist/aggregation/shard-windows');
-const { ShardBatchBuilder } = require('../dist/sharding/shard-batch');
+const { ShardBatchBuilder } = require('../dist/wire/shard-batch');
 const { WindowMerger } = require('../dist/writer/merge');
 
 /** A shard's windows as the writer sees them: decoded, names resolved. */

@@ -1,5 +1,5 @@
 import { ByteInterner } from './byte-interner';
-import { keyHashOf } from '../sharding/key-hash';
+import { keyHashOf } from '../wire/key-hash';
 
 /**
  * A shard's interned client_ids and (topic, page) pairs. Panes and windows hold small integer ids,

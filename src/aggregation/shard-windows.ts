@@ -1,8 +1,8 @@
 import { createCombiner, mergeCombiners, mergeValue, type Combiner } from './pane';
 import { ShardDictionary } from './dictionary';
 import { firstWindowEnd, lastWindowEnd, paneStart, type WindowSpec } from '../windows/spec';
-import { encodeEmission, type ShardWindow } from '../windows/partial';
-import type { ShardBatch } from '../sharding/shard-batch';
+import { encodeEmission, type ShardWindow } from '../wire/emission';
+import type { ShardBatch } from '../wire/shard-batch';
 
 /** A dictionary is rebuilt only past this size, and only when most of it is no longer live. */
 const DICTIONARY_REBUILD_SIZE = 1 << 17;

@@ -1,6 +1,6 @@
 import Piscina from 'piscina';
 import { ShardWindows } from './shard-windows';
-import type { AggregationWorkerData, ShardTask } from './task';
+import type { AggregationWorkerData, ShardTask } from '../wire/task';
 
 // A worker owns the state of the shards pinned to it for the whole run (SPEC §1).
 const { spec } = Piscina.workerData as AggregationWorkerData;

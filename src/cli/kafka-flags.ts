@@ -1,5 +1,5 @@
 import { FlagError, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
-import type { KafkaConnection, KafkaSasl } from '../sources/kafka-config';
+import type { KafkaConnection, KafkaSasl } from '../kafka/connection';
 
 /** Connection flags shared by the streaming job and the producer command (SPEC §5). */
 export const KAFKA_CONNECTION_FLAGS: readonly FlagDefinition[] = [

@@ -1,5 +1,5 @@
 import { CompressionTypes, type Message, type Producer } from 'kafkajs';
-import { ACKS_ALL } from '../sources/kafka-client';
+import { ACKS_ALL } from '../kafka/client';
 
 /**
  * Sends batches of messages, one produce request in flight: the next batch is made while the last

@@ -1,9 +1,9 @@
 import type { Client } from 'cassandra-driver';
 import type { CassandraConfig } from '../sinks/config';
-import { type Read, connectClient, windowEndsOf } from '../sinks/cassandra-client';
-import { bucketOf, walkBackDays } from '../sinks/cassandra-partitions';
-import { type ReadCql, readCql } from '../sinks/cassandra-reads';
-import { CASSANDRA_TABLE_NAMES, assertKeyspaceName, metadataNameOf } from '../sinks/cassandra-schema';
+import { type Read, connectClient, windowEndsOf } from '../stores/cassandra/client';
+import { bucketOf, walkBackDays } from '../stores/cassandra/partitions';
+import { type ReadCql, readCql } from '../stores/cassandra/reads';
+import { CASSANDRA_TABLE_NAMES, assertKeyspaceName, metadataNameOf } from '../stores/cassandra/schema';
 import { EMPTY_STORE } from './empty-store';
 import type { RankedPage, RecommenderStore } from './store';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { TABLE_NAMES } from '../sinks/schema';
+import { TABLE_NAMES } from '../stores/sqlite/schema';
 import { EMPTY_STORE } from './empty-store';
 import type { RankedPage, RecommenderStore } from './store';
 

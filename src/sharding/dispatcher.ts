@@ -1,8 +1,8 @@
 import Piscina from 'piscina';
 import { join } from 'node:path';
 import { pinnedBalancer, type ShardRoute } from './pinned-balancer';
-import { ShardBatchBuilder, transferablesOf, type ByteRanges } from './shard-batch';
-import type { AggregationWorkerData, ShardTask } from '../aggregation/task';
+import { ShardBatchBuilder, transferablesOf, type ByteRanges } from '../wire/shard-batch';
+import type { AggregationWorkerData, ShardTask } from '../wire/task';
 import type { WindowSpec } from '../windows/spec';
 
 export interface DispatcherOptions {

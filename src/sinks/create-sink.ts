@@ -11,6 +11,6 @@ export function createSink(config: SinkConfig): Sink {
     case 'sqlite':
       return (require('./sqlite') as typeof import('./sqlite')).createSqliteSink(config.path);
     case 'cassandra':
-      return (require('./cassandra') as typeof import('./cassandra')).createCassandraSink(config.cassandra);
+      return (require('./cassandra/cassandra-sink') as typeof import('./cassandra/cassandra-sink')).createCassandraSink(config.cassandra);
   }
 }

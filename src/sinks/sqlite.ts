@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { WindowRows } from '../windows/window';
 import type { Progress, Sink } from './sink';
-import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf } from './schema';
+import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf } from '../stores/sqlite/schema';
 
 const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
 

@@ -1,13 +1,13 @@
 import type { Source } from './source';
-import type { SourceConfig } from '../cli/flags';
+import type { SourceConfig } from '../cli/main-flags';
 
 export function createSource(config: SourceConfig): Source {
   switch (config.kind) {
     case 'synthetic':
-      return (require('./synthetic') as typeof import('./synthetic')).createSyntheticSource(config);
+      return (require('./synthetic/synthetic-source') as typeof import('./synthetic/synthetic-source')).createSyntheticSource(config);
     case 'file':
-      return (require('./file') as typeof import('./file')).createFileSource(config.path);
+      return (require('./file/file-source') as typeof import('./file/file-source')).createFileSource(config.path);
     case 'kafka':
-      return (require('./kafka') as typeof import('./kafka')).createKafkaSource(config);
+      return (require('./kafka/kafka-source') as typeof import('./kafka/kafka-source')).createKafkaSource(config);
   }
 }

@@ -1,4 +1,4 @@
-import { decodeEmission, WINDOW_FIELDS, type ShardEmission } from '../windows/partial';
+import { decodeEmission, WINDOW_FIELDS, type ShardEmission } from '../wire/emission';
 import type { DictionaryDelta } from '../aggregation/dictionary';
 import type { WindowRows } from '../windows/window';
 

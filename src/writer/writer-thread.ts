@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { createSink } from '../sinks/create-sink';
 import { WindowMerger, type MergedWindow } from './merge';
-import type { DurableReport, FromWriter, ToWriter, WriterData } from './protocol';
+import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { WindowRows } from '../windows/window';
 
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
-import type { DurableReport, FromWriter, ToWriter, WriterData } from './protocol';
+import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { SinkConfig } from '../sinks/config';
 
 export interface Durable {

@@ -137,7 +137,9 @@ function isPrepared(options, source) {
 
 test('every execute, batch, stream and eachRow call of the Cassandra sink and the recommender store passes prepare: true', () => {
   const files = [
-    ...readdirSync(join(ROOT, 'src', 'sinks')).filter((name) => /^cassandra.*\.ts$/.test(name)).map((name) => join('src', 'sinks', name)),
+    ...['sinks/cassandra', 'stores/cassandra'].flatMap((folder) =>
+      readdirSync(join(ROOT, 'src', folder)).filter((name) => name.endsWith('.ts')).map((name) => join('src', folder, name)),
+    ),
     join('src', 'recommender', 'cassandra-store.ts'),
   ];
   const calls = [];
@@ -153,10 +155,10 @@ test('every execute, batch, stream and eachRow call of the Cassandra sink and th
   // The one exception: schema DDL (CREATE KEYSPACE / CREATE TABLE IF NOT EXISTS, no bound values),
   // run once at start-up — preparing it would buy nothing. It must stay the only one.
   const unprepared = calls.filter((call) => !call.prepared);
-  const ddl = unprepared.filter((call) => call.file.endsWith('cassandra-setup.ts') && call.query === 'statement');
+  const ddl = unprepared.filter((call) => call.file.endsWith(join('stores', 'cassandra', 'setup.ts')) && call.query === 'statement');
   assert.equal(unprepared.filter((call) => !ddl.includes(call)), [], 'calls without prepare: true');
   assert.ok(ddl.length <= 1);
-  const setup = readFileSync(join(ROOT, 'src', 'sinks', 'cassandra-setup.ts'), 'utf8');
+  const setup = readFileSync(join(ROOT, 'src', 'stores', 'cassandra', 'setup.ts'), 'utf8');
   if (ddl.length === 1) assert.match(setup, /const ddl = \[createKeyspaceCql\(keyspace\), \.\.\.CASSANDRA_TABLE_NAMES\.map\(\(table\) => createTableCql\(keyspace, table\)\)\];/);
 });
 

@@ -1,8 +1,8 @@
-import { type Read, windowEndsOf } from './cassandra-client';
-import { forEachConcurrently } from './cassandra-concurrency';
-import { walkBackDays } from './cassandra-partitions';
-import type { ReadCql } from './cassandra-reads';
-import type { LatestChanges } from './cassandra-writes';
+import { type Read, windowEndsOf } from '../../stores/cassandra/client';
+import { forEachConcurrently } from '../../stores/cassandra/concurrency';
+import { walkBackDays } from '../../stores/cassandra/partitions';
+import type { ReadCql } from '../../stores/cassandra/reads';
+import type { LatestChanges } from './writes';
 
 const PARALLEL_READS = 16;
 

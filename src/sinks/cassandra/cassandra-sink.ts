@@ -1,17 +1,17 @@
 import { type Client, policies } from 'cassandra-driver';
-import type { WindowRows } from '../windows/window';
-import type { CassandraConfig } from './config';
-import type { Progress, Sink } from './sink';
-import { CONSISTENCY, type Read, connectClient, numberOf } from './cassandra-client';
-import { createWriteClock, type WriteClock } from './cassandra-clock';
-import { forEachConcurrently } from './cassandra-concurrency';
-import { latestChanges } from './cassandra-latest';
-import { dayOf } from './cassandra-partitions';
-import { type ReadCql, readCql } from './cassandra-reads';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './cassandra-retry';
-import { assertKeyspaceName } from './cassandra-schema';
-import { createSchema } from './cassandra-setup';
-import { type PreviousWrite, type Request, type WriteCql, alone, assertColumnsAlign, planWindow, topicsOf, writeCql } from './cassandra-writes';
+import type { WindowRows } from '../../windows/window';
+import type { CassandraConfig } from '../config';
+import type { Progress, Sink } from '../sink';
+import { CONSISTENCY, type Read, connectClient, numberOf } from '../../stores/cassandra/client';
+import { createWriteClock, type WriteClock } from './write-clock';
+import { forEachConcurrently } from '../../stores/cassandra/concurrency';
+import { latestChanges } from './latest';
+import { dayOf } from '../../stores/cassandra/partitions';
+import { type ReadCql, readCql } from '../../stores/cassandra/reads';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../../stores/cassandra/retry';
+import { assertKeyspaceName } from '../../stores/cassandra/schema';
+import { createSchema } from '../../stores/cassandra/setup';
+import { type PreviousWrite, type Request, type WriteCql, alone, assertColumnsAlign, planWindow, topicsOf, writeCql } from './writes';
 
 /** Requests in flight at once: enough to keep a node's write path busy, few enough not to overload it. */
 const MAX_IN_FLIGHT = 64;

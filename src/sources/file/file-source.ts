@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ChunkReader } from './chunks';
 import { LineSplitter } from './lines';
-import type { Source, SourceBatch } from './source';
+import type { Source, SourceBatch } from '../source';
 
 const STDIN = '-';
 const BATCH_SIZE = 4096;

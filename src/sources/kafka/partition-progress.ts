@@ -1,7 +1,7 @@
 import type { Batch } from 'kafkajs';
-import { indexOfOffset, sourceBatchOf } from './kafka-batch';
-import type { PartitionStart } from './kafka-start';
-import type { SourceBatch } from './source';
+import { indexOfOffset, sourceBatchOf } from './batch';
+import type { PartitionStart } from './start';
+import type { SourceBatch } from '../source';
 
 const NOTHING_YET = -1n;
 

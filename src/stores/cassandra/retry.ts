@@ -1,5 +1,5 @@
 import { errors, types } from 'cassandra-driver';
-import { messageOf } from './cassandra-client';
+import { messageOf } from './client';
 
 /**
  * Retries of one idempotent statement. Every write carries an explicit timestamp, so applying it

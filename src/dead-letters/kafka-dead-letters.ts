@@ -1,6 +1,6 @@
 import { Partitioners, type Message, type Producer } from 'kafkajs';
-import { ACKS_ALL, kafkaClientOf } from '../sources/kafka-client';
-import type { KafkaConnection } from '../sources/kafka-config';
+import { ACKS_ALL, kafkaClientOf } from '../kafka/client';
+import type { KafkaConnection } from '../kafka/connection';
 import type { Position } from '../sources/source';
 import { deadLetterOf, type DeadLetters } from './dead-letters';
 

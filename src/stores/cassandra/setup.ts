@@ -1,6 +1,6 @@
 import type { Client } from 'cassandra-driver';
-import { type RetryPolicy, withRetry } from './cassandra-retry';
-import { CASSANDRA_TABLES, CASSANDRA_TABLE_NAMES, type CassandraTable, createKeyspaceCql, createTableCql, metadataNameOf } from './cassandra-schema';
+import { type RetryPolicy, withRetry } from './retry';
+import { CASSANDRA_TABLES, CASSANDRA_TABLE_NAMES, type CassandraTable, createKeyspaceCql, createTableCql, metadataNameOf } from './schema';
 
 /** Metadata#checkSchemaAgreement is documented by the driver but missing from its typings. */
 interface SchemaAgreement {

@@ -5,10 +5,10 @@ import { KAFKA_CONNECTION_FLAGS, isKafkaConnectionFlag, kafkaConnectionOf } from
 import { FlagError, integerFlag, parseRawFlags, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import { createWindowSpec, windowSpecProblem, type WindowSpec } from '../windows/spec';
 import { DEFAULT_SQLITE_PATH, type SinkConfig } from '../sinks/config';
-import { DEFAULT_DEAD_LETTER_PATH } from '../sinks/dead-letters';
-import type { Clock } from '../pipeline';
-import type { KafkaConnection, KafkaSourceConfig } from '../sources/kafka-config';
-import { nominalRate, profileNamed, type ProfileName } from '../sources/profiles';
+import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/dead-letters';
+import type { Clock } from '../pipeline/pipeline';
+import type { KafkaConnection, KafkaSourceConfig } from '../kafka/connection';
+import { nominalRate, profileNamed, type ProfileName } from '../sources/synthetic/profiles';
 
 export type SourceConfig =
   | { readonly kind: 'synthetic'; readonly profile: ProfileName; readonly rate: number | 'max'; readonly events?: number; readonly seed: number }

@@ -5,7 +5,7 @@ import { checkSeed } from './random';
 import { RemoteGenerator } from './remote-generator';
 import { Sleeper } from './sleeper';
 import { unpack, type PackedMessages } from './slab';
-import type { Position, Source, SourceBatch } from './source';
+import type { Position, Source, SourceBatch } from '../source';
 
 export { createGenerator, type EventGenerator } from './generator';
 

@@ -1,12 +1,12 @@
 import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
-import { BatchBridge } from './kafka-bridge';
-import type { KafkaCheckpoint } from './kafka-batch';
-import { kafkaClientOf } from './kafka-client';
-import { OffsetCommits } from './kafka-commits';
-import type { KafkaSourceConfig } from './kafka-config';
-import { PartitionProgress } from './kafka-progress';
-import { partitionStartsOf } from './kafka-start';
-import type { Source, SourceBatch } from './source';
+import { BatchBridge } from './bridge';
+import type { KafkaCheckpoint } from './batch';
+import { kafkaClientOf } from '../../kafka/client';
+import { OffsetCommits } from './commits';
+import type { KafkaSourceConfig } from '../../kafka/connection';
+import { PartitionProgress } from './partition-progress';
+import { partitionStartsOf } from './start';
+import type { Source, SourceBatch } from '../source';
 
 /**
  * Batches buffered between kafkajs and the pipeline: enough for kafkajs to fetch and decode ahead

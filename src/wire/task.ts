@@ -1,4 +1,4 @@
-import type { ShardBatch } from '../sharding/shard-batch';
+import type { ShardBatch } from './shard-batch';
 import type { WindowSpec } from '../windows/spec';
 
 /** What the pool's workers are started with. */

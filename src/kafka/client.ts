@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
-import type { KafkaConnection, KafkaSasl } from './kafka-config';
+import type { KafkaConnection, KafkaSasl } from './connection';
 
 /**
  * A kafkajs client for the source, the dead-letter output and the producer command.

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { SourceBatch } from './source';
+import type { SourceBatch } from '../source';
 
 /** What `Source.batchDurable` gets back for a Kafka batch: the offset to commit for its partition. */
 export interface KafkaCheckpoint {

@@ -1,7 +1,7 @@
-import { FlagError, integerFlag, parseRawFlags, stringFlag, usageOf, type FlagDefinition, type RawFlags } from '../cli/flag-parser';
-import { KAFKA_CONNECTION_FLAGS, kafkaConnectionOf } from '../cli/kafka-flags';
-import type { SourceConfig } from '../cli/flags';
-import type { KafkaConnection } from '../sources/kafka-config';
+import { FlagError, integerFlag, parseRawFlags, stringFlag, usageOf, type FlagDefinition, type RawFlags } from './flag-parser';
+import { KAFKA_CONNECTION_FLAGS, kafkaConnectionOf } from './kafka-flags';
+import type { SourceConfig } from './main-flags';
+import type { KafkaConnection } from '../kafka/connection';
 
 /** What `node dist/produce.js` does: fill a topic from the synthetic generator or a file (SPEC §5). */
 export interface ProduceConfig {

@@ -1,6 +1,6 @@
 /** Command-line flags of `node dist/recommend.js` (SPEC §6), parsed strictly. */
-import { CASSANDRA_FLAGS, cassandraConfigOf } from '../cli/cassandra-flags';
-import { FlagError, type FlagDefinition, type RawFlags, integerFlag, parseRawFlags, stringFlag, usageOf } from '../cli/flag-parser';
+import { CASSANDRA_FLAGS, cassandraConfigOf } from './cassandra-flags';
+import { FlagError, type FlagDefinition, type RawFlags, integerFlag, parseRawFlags, stringFlag, usageOf } from './flag-parser';
 import { DEFAULT_SQLITE_PATH, type SinkConfig } from '../sinks/config';
 
 const MAX_N = 1000;

@@ -1,5 +1,5 @@
-import { MAX_MESSAGE_BYTES } from '../parsing/event';
-import type { Position, SourceBatch } from './source';
+import { MAX_MESSAGE_BYTES } from '../../parsing/event';
+import type { Position, SourceBatch } from '../source';
 
 /** What is kept of an over-long line: one byte over the limit, so the parser rejects it as too large. */
 const KEPT_LINE_BYTES = MAX_MESSAGE_BYTES + 1;

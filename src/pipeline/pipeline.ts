@@ -1,16 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { ShardDispatcher } from './sharding/dispatcher';
-import { shardOf } from './sharding/shard-of';
-import { createParsedEvent, parseEvent } from './parsing/event';
-import { createScannedEvent, scanEvent } from './parsing/scan';
-import { Watermark } from './windows/watermark';
-import { closedThrough, lastWindowEnd, type WindowSpec } from './windows/spec';
-import { Writer } from './writer/writer';
-import type { DeadLetters } from './sinks/dead-letters';
-import type { Metrics } from './cli/metrics';
-import type { SinkConfig } from './sinks/config';
-import { PendingCheckpoints } from './sources/checkpoints';
-import type { Source, SourceBatch } from './sources/source';
+import { ShardDispatcher } from '../sharding/dispatcher';
+import { shardOf } from '../sharding/shard-of';
+import { createParsedEvent, parseEvent } from '../parsing/event';
+import { createScannedEvent, scanEvent } from '../parsing/scan';
+import { Watermark } from '../windows/watermark';
+import { closedThrough, lastWindowEnd, type WindowSpec } from '../windows/spec';
+import { Writer } from '../writer/writer';
+import type { DeadLetters } from '../dead-letters/dead-letters';
+import type { Metrics } from './metrics';
+import type { SinkConfig } from '../sinks/config';
+import { PendingCheckpoints } from './checkpoints';
+import type { Source, SourceBatch } from '../sources/source';
 
 export type Clock = 'wall' | 'event';
 

@@ -1,5 +1,5 @@
-import type { Metrics } from './metrics';
-import type { DurableReport } from '../writer/protocol';
+import type { Metrics } from '../pipeline/metrics';
+import type { DurableReport } from '../wire/writer-protocol';
 
 /**
  * Live progress (SPEC §7): on a terminal one line redrawn twice a second; otherwise a structured JSON

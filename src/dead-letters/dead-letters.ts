@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { Position } from '../sources/source';
-import type { DeadLetterConfig } from '../cli/flags';
+import type { DeadLetterConfig } from '../cli/main-flags';
 
 /** Where rejected messages go (SPEC §2, §4): one JSON line each with reason, position and the raw message. */
 export interface DeadLetters {
@@ -12,7 +12,7 @@ export interface DeadLetters {
 
 export function createDeadLetters(config: DeadLetterConfig): DeadLetters {
   if (config.kind === 'file') return createDeadLetterFile(config.path);
-  const { createKafkaDeadLetters } = require('./dead-letters-kafka') as typeof import('./dead-letters-kafka');
+  const { createKafkaDeadLetters } = require('./kafka-dead-letters') as typeof import('./kafka-dead-letters');
   return createKafkaDeadLetters(config.connection, config.topic);
 }
 

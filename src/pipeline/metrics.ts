@@ -1,5 +1,5 @@
 import type { RejectReason } from '../parsing/reasons';
-import type { DurableReport } from '../writer/protocol';
+import type { DurableReport } from '../wire/writer-protocol';
 
 /** Counters of one run, read by the progress display and the final summary. */
 export class Metrics {

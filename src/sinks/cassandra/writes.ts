@@ -1,7 +1,7 @@
-import type { WindowRows } from '../windows/window';
-import { CASSANDRA_TABLES, type CassandraTable } from './cassandra-schema';
-import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from './cassandra-partitions';
-import { TextValues, bigintValue, intValue, textValue } from './cassandra-values';
+import type { WindowRows } from '../../windows/window';
+import { CASSANDRA_TABLES, type CassandraTable } from '../../stores/cassandra/schema';
+import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from '../../stores/cassandra/partitions';
+import { TextValues, bigintValue, intValue, textValue } from './values';
 
 export interface Statement {
   readonly query: string;
