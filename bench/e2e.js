@@ -15,7 +15,7 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const { availableParallelism, cpus } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
-const { createGenerator } = require('../dist/sources/synthetic/synthetic-source');
+const { createGenerator } = require('../dist/sources/synthetic/generator');
 
 const ROOT = join(__dirname, '..');
 const BROKERS = '127.0.0.1:9092';

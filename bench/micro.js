@@ -2,7 +2,7 @@
 // Micro-benchmarks of the hot paths (tinybench), each beside a bare baseline where one exists, over the
 // same synthetic production messages. Best of several short rounds per task: on a shared machine
 // interference only ever slows a round down. `npm run bench:micro` (builds first).
-const { createGenerator } = require('../dist/sources/synthetic/synthetic-source');
+const { createGenerator } = require('../dist/sources/synthetic/generator');
 const { parseEvent, createParsedEvent } = require('../dist/parsing/event');
 const { scanEvent, createScannedEvent } = require('../dist/parsing/scan');
 const { shardOf } = require('../dist/sharding/shard-of');
@@ -39,7 +39,7 @@ function tasksOf({ messages, clientIds, batch }, count) {
   const scanned = createScannedEvent();
   const parsed = createParsedEvent();
   // One pane of a 2-minute window sliding by 1 minute: the whole pass lands in one window pair.
-  const spec = createWindowSpec(5000, 120_000, 60_000);
+  const spec = createWindowSpec(120_000, 60_000);
   const generator = createGenerator('production', 2);
   // Steady state: long-lived shards that already know the clients and pages, as in a running job.
   const combining = new ShardWindows(spec);

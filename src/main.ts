@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 import { FlagError, usageOf } from './cli/flag-parser';
-import { MAIN_FLAGS, parseMainFlags, type RunConfig } from './cli/main-flags';
-import { Metrics } from './pipeline/metrics';
-import { Progress } from './cli/display';
-import { Pipeline } from './pipeline/pipeline';
-import { createSource } from './sources/create-source';
-import { createDeadLetters } from './dead-letters/dead-letters';
-import { describeSink } from './sinks/config';
+import { MAIN_FLAGS, parseMainFlags } from './cli/main-flags';
+import { ProgressDisplay } from './cli/display';
 import { formatDuration } from './cli/duration';
+import { Pipeline } from './pipeline/pipeline';
+import type { PipelineConfig } from './pipeline/config';
+import { describeSink } from './sinks/config';
 
 async function main(argv: readonly string[]): Promise<number> {
-  let config: RunConfig;
+  let config: PipelineConfig;
   try {
     const command = parseMainFlags(argv);
     if (command.help) {
@@ -23,30 +21,18 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`clickstream: ${error.message}\n`);
     return 2;
   }
-  const metrics = new Metrics();
-  const progress = new Progress(metrics);
-  metrics.onWindows = (report) => progress.windowsWritten(report);
-  const source = createSource(config.source);
-  const pipeline = new Pipeline({
-    source,
-    spec: config.spec,
-    clock: config.clock,
-    latenessMs: config.latenessMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    threads: config.threads,
-    sink: config.sink,
-    deadLetters: createDeadLetters(config.deadLetters),
-    metrics,
-  });
+  const pipeline = new Pipeline(config);
+  const progress = new ProgressDisplay(pipeline.metrics);
   const onSignal = (signal: string) => {
     progress.log(`${signal}: stopping; writing the windows that are due`);
     pipeline.stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const { batchMs, windowMs, slideMs } = config.spec;
+  const { windowMs, slideMs } = config.windows;
+  const { batchMs } = config;
   progress.log(
-    `clickstream: ${source.description} → ${describeSink(config.sink)}, ${config.clock} clock, window ` +
+    `clickstream: ${pipeline.source.description} → ${describeSink(config.sink)}, ${config.clock.kind} clock, window ` +
       `${formatDuration(windowMs)} sliding ${formatDuration(slideMs)}, batch ${formatDuration(batchMs)}, threads ${config.threads}`,
   );
   progress.start();

@@ -4,7 +4,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { createGenerator } = require('../dist/sources/synthetic/synthetic-source');
+const { createGenerator } = require('../dist/sources/synthetic/generator');
 const { runCli, readJsonl } = require('./helpers/run');
 
 const EVENTS = 600;

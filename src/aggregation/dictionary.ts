@@ -1,4 +1,5 @@
 import { ByteInterner } from './byte-interner';
+import type { DictionaryDelta } from '../wire/emission';
 import { keyHashOf } from '../wire/key-hash';
 
 /**
@@ -81,12 +82,4 @@ export class ShardDictionary {
     this.isReset = true;
     return { clients: clientMap, pages: pageMap };
   }
-}
-
-/** Dictionary entries for the writer's mirror of one shard; `reset` drops what it held before. */
-export interface DictionaryDelta {
-  readonly reset: boolean;
-  readonly clients: string[];
-  readonly topics: string[];
-  readonly pages: string[];
 }

@@ -1,22 +1,22 @@
 import { FlagError, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
-import type { CassandraConfig } from '../sinks/config';
+import type { CassandraConfig } from '../stores/cassandra/config';
 
-/** Connection flags shared by the streaming job and the recommender (SPEC §4, §6). */
+/** Connection flags shared by the streaming job and the recommender. */
 export const CASSANDRA_FLAGS: readonly FlagDefinition[] = [
-  { name: 'cassandra', value: 'HOST[:PORT],…', help: 'Cassandra contact points (default 127.0.0.1:9042)' },
-  { name: 'keyspace', value: 'NAME', help: 'Cassandra keyspace (default csc8101)' },
-  { name: 'local-dc', value: 'DC', help: 'Cassandra local data center (default datacenter1)' },
+  { name: 'cassandra', value: 'HOST[:PORT],…', help: 'Cassandra contact points', default: '127.0.0.1:9042' },
+  { name: 'keyspace', value: 'NAME', help: 'Cassandra keyspace', default: 'csc8101' },
+  { name: 'local-dc', value: 'DC', help: 'Cassandra local data center', default: 'datacenter1' },
   { name: 'cassandra-user', value: 'USER', help: 'Cassandra username (with --cassandra-password)' },
   { name: 'cassandra-password', value: 'PASSWORD', help: 'Cassandra password (never printed)' },
   { name: 'cassandra-tls', value: null, help: 'connect to Cassandra with TLS' },
 ];
 
 export function cassandraConfigOf(flags: RawFlags): CassandraConfig {
-  const contactPoints = stringFlag(flags, 'cassandra', '127.0.0.1:9042').split(',');
+  const contactPoints = stringFlag(flags, 'cassandra').split(',');
   if (contactPoints.some((point) => !/^[^\s:,]+(:\d{1,5})?$/.test(point))) {
     throw new FlagError('--cassandra must be HOST[:PORT] separated by commas');
   }
-  const keyspace = stringFlag(flags, 'keyspace', 'csc8101');
+  const keyspace = stringFlag(flags, 'keyspace');
   // Keyspace names are unquoted CQL identifiers in every statement, so they are restricted here.
   if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace)) throw new FlagError('--keyspace must be a CQL identifier (letters, digits, _)');
   const username = flags.get('cassandra-user');
@@ -27,7 +27,7 @@ export function cassandraConfigOf(flags: RawFlags): CassandraConfig {
   return {
     contactPoints,
     keyspace,
-    localDataCenter: stringFlag(flags, 'local-dc', 'datacenter1'),
+    localDataCenter: stringFlag(flags, 'local-dc'),
     username: typeof username === 'string' ? username : undefined,
     password: typeof password === 'string' ? password : undefined,
     tls: flags.has('cassandra-tls'),

@@ -1,25 +1,26 @@
-import type { Metrics } from '../pipeline/metrics';
+import type { EngineMetrics } from '../pipeline/metrics';
 import type { DurableReport } from '../wire/writer-protocol';
 
 /**
- * Live progress (SPEC §7): on a terminal one line redrawn twice a second; otherwise a structured JSON
- * log line every few seconds. Both go to stderr, so a jsonl sink on stdout stays clean.
+ * Live progress: on a terminal one line redrawn twice a second; otherwise a structured JSON log line
+ * every few seconds. Both go to stderr, so a jsonl sink on stdout stays clean.
  */
-export class Progress {
+export class ProgressDisplay {
   private timer: NodeJS.Timeout | null = null;
   private lastReceived = 0;
   private lastAt = Date.now();
   private readonly isTerminal: boolean;
 
   constructor(
-    private readonly metrics: Metrics,
+    private readonly metrics: EngineMetrics,
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {
     this.isTerminal = out.isTTY === true;
+    metrics.on('windowsDurable', (report) => this.windowsWritten(report));
   }
 
   /** A line per durable write of windows: the latest window and its most visited page. */
-  windowsWritten(report: DurableReport): void {
+  private windowsWritten(report: DurableReport): void {
     if (report.lastWindowEnd === null) return;
     const end = new Date(report.lastWindowEnd).toISOString();
     const top = report.topPage;

@@ -1,4 +1,4 @@
-/** A bad command line: the message names the flag; the CLI prints it and exits 2 (SPEC §7). */
+/** A bad command line: the message names the flag; the CLI prints it and exits 2 before anything starts. */
 export class FlagError extends Error {}
 
 export interface FlagDefinition {
@@ -7,9 +7,20 @@ export interface FlagDefinition {
   readonly value: string | null;
   readonly help: string;
   readonly alias?: string;
+  /** The value when the flag is not given: shown by the usage text and used by the parsing. */
+  readonly default?: string;
 }
 
-export type RawFlags = Map<string, string | true>;
+/** The flags given on a command line, by name, and the defaults of the command's definitions. */
+export class RawFlags extends Map<string, string | true> {
+  constructor(private readonly definitions: readonly FlagDefinition[]) {
+    super();
+  }
+
+  defaultOf(name: string): string | undefined {
+    return this.definitions.find((definition) => definition.name === name)?.default;
+  }
+}
 
 /** Splits argv into known flags (`--name value`, `--name=value`, switches); anything else is an error. */
 export function parseRawFlags(argv: readonly string[], definitions: readonly FlagDefinition[]): RawFlags {
@@ -18,7 +29,7 @@ export function parseRawFlags(argv: readonly string[], definitions: readonly Fla
     byName.set(`--${definition.name}`, definition);
     if (definition.alias !== undefined) byName.set(definition.alias, definition);
   }
-  const flags: RawFlags = new Map();
+  const flags = new RawFlags(definitions);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -45,19 +56,27 @@ export function parseRawFlags(argv: readonly string[], definitions: readonly Fla
 export function usageOf(command: string, definitions: readonly FlagDefinition[]): string {
   const lines = definitions.map((d) => {
     const names = (d.alias !== undefined ? `${d.alias}, ` : '') + `--${d.name}` + (d.value !== null ? ` ${d.value}` : '');
-    return `  ${names.padEnd(34)} ${d.help}`;
+    return `  ${names.padEnd(34)} ${d.help}${d.default === undefined ? '' : ` (default ${d.default})`}`;
   });
   return `usage: ${command} [flags]\n\n${lines.join('\n')}\n`;
 }
 
-export function stringFlag(flags: RawFlags, name: string, fallback: string): string {
+/** The flag's value, else its definition's default. */
+export function stringFlag(flags: RawFlags, name: string): string {
   const value = flags.get(name);
-  return typeof value === 'string' ? value : fallback;
+  if (typeof value === 'string') return value;
+  const fallback = flags.defaultOf(name);
+  if (fallback === undefined) throw new Error(`--${name} has no default`);
+  return fallback;
 }
 
-export function integerFlag(flags: RawFlags, name: string, min: number, max: number, fallback: number): number {
-  const value = flags.get(name);
-  if (typeof value !== 'string') return fallback;
+/** The flag's value as an integer, else `fallback` where the default depends on the machine or other flags, else its definition's default. */
+export function integerFlag(flags: RawFlags, name: string, min: number, max: number, fallback?: number): number {
+  const value = flags.get(name) ?? flags.defaultOf(name);
+  if (typeof value !== 'string') {
+    if (fallback === undefined) throw new Error(`--${name} has no default`);
+    return fallback;
+  }
   const number = /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(number) || number < min || number > max) {
     throw new FlagError(`--${name} must be an integer from ${min} to ${max}, not "${value}"`);

@@ -1,9 +1,9 @@
 import { FlagError, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { KafkaConnection, KafkaSasl } from '../kafka/connection';
 
-/** Connection flags shared by the streaming job and the producer command (SPEC §5). */
+/** Connection flags shared by the streaming job and the producer command. */
 export const KAFKA_CONNECTION_FLAGS: readonly FlagDefinition[] = [
-  { name: 'brokers', value: 'HOST:PORT,…', help: 'Kafka bootstrap brokers (default 127.0.0.1:9092)' },
+  { name: 'brokers', value: 'HOST:PORT,…', help: 'Kafka bootstrap brokers', default: '127.0.0.1:9092' },
   { name: 'kafka-tls', value: null, help: 'connect to Kafka with TLS' },
   { name: 'kafka-sasl', value: 'MECHANISM', help: 'Kafka SASL: plain, scram-sha-256 or scram-sha-512' },
   { name: 'kafka-user', value: 'USER', help: 'Kafka SASL username' },
@@ -15,7 +15,7 @@ export function isKafkaConnectionFlag(name: string): boolean {
 }
 
 export function kafkaConnectionOf(flags: RawFlags): KafkaConnection {
-  const brokers = stringFlag(flags, 'brokers', '127.0.0.1:9092').split(',');
+  const brokers = stringFlag(flags, 'brokers').split(',');
   if (brokers.some((broker) => !/^[^\s:,]+:\d{1,5}$/.test(broker))) {
     throw new FlagError('--brokers must be HOST:PORT separated by commas');
   }

@@ -1,7 +1,8 @@
-/** Command-line flags of `node dist/recommend.js` (SPEC §6), parsed strictly. */
+/** Command-line flags of `node dist/recommend.js`, parsed strictly. */
 import { CASSANDRA_FLAGS, cassandraConfigOf } from './cassandra-flags';
 import { FlagError, type FlagDefinition, type RawFlags, integerFlag, parseRawFlags, stringFlag, usageOf } from './flag-parser';
-import { DEFAULT_SQLITE_PATH, type SinkConfig } from '../sinks/config';
+import type { SinkConfig } from '../sinks/config';
+import { DEFAULT_SQLITE_PATH } from '../stores/sqlite/schema';
 
 const MAX_N = 1000;
 
@@ -10,7 +11,7 @@ const RECOMMEND_FLAGS: readonly FlagDefinition[] = [
   { name: 'topic', value: 'T', help: 'topic to rank pages of (required)' },
   { name: 'n', alias: '-n', value: 'N', help: `how many top pages to consider, 1 to ${MAX_N} (required)` },
   { name: 'json', value: null, help: 'print a JSON array of {"rank","page","visitors"}' },
-  { name: 'store', value: 'sqlite:PATH|cassandra', help: `where the windows are (default sqlite:${DEFAULT_SQLITE_PATH})` },
+  { name: 'store', value: 'sqlite:PATH|cassandra', help: 'where the windows are', default: `sqlite:${DEFAULT_SQLITE_PATH}` },
   ...CASSANDRA_FLAGS,
   { name: 'help', alias: '-h', value: null, help: 'print this text' },
 ];
@@ -20,7 +21,7 @@ Recommends the top N pages of topic T in its latest window, minus the pages the 
 visited in that window or the two windows emitted just before it.
 `;
 
-/** The recommender reads where the sink wrote, with the same settings (SPEC §6). */
+/** The recommender reads where the sink wrote, with the same settings. */
 export type StoreChoice = Extract<SinkConfig, { kind: 'sqlite' | 'cassandra' }>;
 
 export interface RecommendRequest {
@@ -45,7 +46,7 @@ function requiredN(flags: RawFlags): number {
 }
 
 function parseStore(flags: RawFlags): StoreChoice {
-  const store = stringFlag(flags, 'store', `sqlite:${DEFAULT_SQLITE_PATH}`);
+  const store = stringFlag(flags, 'store');
   if (store === 'cassandra') return { kind: 'cassandra', cassandra: cassandraConfigOf(flags) };
   const stray = CASSANDRA_FLAGS.find(({ name }) => flags.has(name));
   if (stray !== undefined) throw new FlagError(`--${stray.name} needs --store cassandra`);

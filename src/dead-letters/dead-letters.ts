@@ -2,13 +2,18 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { Position } from '../sources/source';
-import type { DeadLetterConfig } from '../cli/main-flags';
+import type { KafkaConnection } from '../kafka/connection';
 
 /** Where rejected messages go (SPEC §2, §4): one JSON line each with reason, position and the raw message. */
 export interface DeadLetters {
   write(reason: string, detail: string, position: Position, raw: Uint8Array): void;
   close(): Promise<void>;
 }
+
+/** Dead letters go to a file, or with Kafka optionally to a topic. */
+export type DeadLetterConfig =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'kafka'; readonly topic: string; readonly connection: KafkaConnection };
 
 export function createDeadLetters(config: DeadLetterConfig): DeadLetters {
   if (config.kind === 'file') return createDeadLetterFile(config.path);

@@ -10,13 +10,3 @@ export interface KafkaSasl {
   readonly username: string;
   readonly password: string;
 }
-
-/** The Kafka source (SPEC §5). */
-export interface KafkaSourceConfig {
-  readonly connection: KafkaConnection;
-  readonly topic: string;
-  readonly group: string;
-  readonly fromBeginning: boolean;
-  /** Stop once every partition reaches the end offset it had when the run started. */
-  readonly stopAtEnd: boolean;
-}

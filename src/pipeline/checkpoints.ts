@@ -28,10 +28,6 @@ export class PendingCheckpoints {
     this.release();
   }
 
-  size(): number {
-    return this.checkpoints.length - this.head;
-  }
-
   private release(): void {
     while (this.head < this.checkpoints.length && this.lastWindowEnds[this.head] <= this.durableThrough) {
       const checkpoint = this.checkpoints[this.head];

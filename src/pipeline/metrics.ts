@@ -1,8 +1,19 @@
+import { EventEmitter } from 'node:events';
 import type { RejectReason } from '../parsing/reasons';
 import type { DurableReport } from '../wire/writer-protocol';
 
-/** Counters of one run, read by the progress display and the final summary. */
-export class Metrics {
+/** What the engine announces as it runs; displays and exporters subscribe, the engine waits for none. */
+export interface EngineEvents {
+  /** A source batch was parsed, validated and sharded. */
+  batchProcessed: [messages: number];
+  /** Every window ending at or before `through` was closed and sent to be written. */
+  windowsClosed: [through: number];
+  /** A write of windows became durable. */
+  windowsDurable: [report: DurableReport];
+}
+
+/** The engine's counters of one run, owned by the pipeline and read by displays and the final summary. */
+export class EngineMetrics extends EventEmitter<EngineEvents> {
   readonly startedAt = Date.now();
   received = 0;
   accepted = 0;
@@ -18,8 +29,6 @@ export class Metrics {
   private readonly allLatencies: number[] = [];
   private lastLatencyP99: number | null = null;
   kafkaLag: number | null = null;
-  /** Called after each durable write that held windows. */
-  onWindows: ((report: DurableReport) => void) | null = null;
 
   reject(reason: RejectReason): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);

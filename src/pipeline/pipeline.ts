@@ -3,28 +3,21 @@ import { ShardDispatcher } from '../sharding/dispatcher';
 import { shardOf } from '../sharding/shard-of';
 import { createParsedEvent, parseEvent } from '../parsing/event';
 import { createScannedEvent, scanEvent } from '../parsing/scan';
-import { Watermark } from '../windows/watermark';
-import { closedThrough, lastWindowEnd, type WindowSpec } from '../windows/spec';
+import { closedThrough, lastWindowEnd } from '../windows/spec';
 import { Writer } from '../writer/writer';
-import type { DeadLetters } from '../dead-letters/dead-letters';
-import type { Metrics } from './metrics';
-import type { SinkConfig } from '../sinks/config';
-import { PendingCheckpoints } from './checkpoints';
+import { createDeadLetters, type DeadLetters } from '../dead-letters/dead-letters';
+import { createSource } from '../sources/create-source';
 import type { Source, SourceBatch } from '../sources/source';
+import { PendingCheckpoints } from './checkpoints';
+import { createClock, type WindowClock } from './clock';
+import type { PipelineConfig } from './config';
+import { EngineMetrics } from './metrics';
 
-export type Clock = 'wall' | 'event';
-
-export interface PipelineOptions {
-  readonly source: Source;
-  readonly spec: WindowSpec;
-  readonly clock: Clock;
-  readonly latenessMs: number;
-  readonly idleTimeoutMs: number;
-  readonly threads: number;
-  readonly sink: SinkConfig;
-  readonly deadLetters: DeadLetters;
-  readonly metrics: Metrics;
-  /** Wall time in ms; injectable for tests of the wall clock. */
+/** What a run is built from besides its config; a test harness passes its own. */
+export interface PipelineParts {
+  readonly source?: Source;
+  readonly deadLetters?: DeadLetters;
+  /** Wall time in ms. */
   readonly now?: () => number;
 }
 
@@ -39,12 +32,15 @@ const QUEUED_TASKS_LIMIT = 2;
 const PENDING_WRITES_LIMIT = 4;
 
 /**
- * The main thread's loop (SPEC §1): read, parse and validate, assign times, decide lateness, shard,
+ * The main thread's loop: read, parse and validate, assign times, decide lateness, shard,
  * and close windows as the clock passes their ends; closed windows go to the writer thread.
  */
 export class Pipeline {
+  readonly source: Source;
+  readonly metrics = new EngineMetrics();
+  private readonly deadLetters: DeadLetters;
+  private readonly clock: WindowClock;
   private readonly dispatcher: ShardDispatcher;
-  private readonly watermark: Watermark;
   private readonly now: () => number;
   private writer: Writer | null = null;
   /** Every window ending at or before this is closed (sent to be written, or being sent). */
@@ -52,7 +48,6 @@ export class Pipeline {
   /** Windows an earlier run of the job made durable; replayed events do not reopen them. */
   private restoredThrough = -Infinity;
   private lastArrival = -Infinity;
-  private touchedPartitions = 0;
   private readonly closes = new Map<number, { through: number; issuedAt: number }>();
   private checkpoints: PendingCheckpoints | null = null;
   private readonly writes = new Set<Promise<void>>();
@@ -63,13 +58,18 @@ export class Pipeline {
   private readonly parsed = createParsedEvent();
   private running = true;
 
-  constructor(private readonly options: PipelineOptions) {
-    this.now = options.now ?? Date.now;
-    this.watermark = new Watermark(options.latenessMs, options.idleTimeoutMs);
+  constructor(
+    private readonly config: PipelineConfig,
+    parts: PipelineParts = {},
+  ) {
+    this.source = parts.source ?? createSource(config.source);
+    this.deadLetters = parts.deadLetters ?? createDeadLetters(config.deadLetters);
+    this.now = parts.now ?? Date.now;
+    this.clock = createClock(config.clock, config.windows);
     this.dispatcher = new ShardDispatcher({
-      threads: options.threads,
-      spec: options.spec,
-      keepsEventTimes: options.clock === 'wall',
+      threads: config.threads,
+      spec: config.windows,
+      keepsEventTimes: this.clock.keepsEventTimes,
       batchCapacity: TASK_CAPACITY,
       onClosed: (seq, parts) => this.write(seq, parts),
       onFailure: (error) => this.fail(error),
@@ -78,9 +78,9 @@ export class Pipeline {
 
   /** Runs until the source ends or `stop` is called; rejects on the first failure. */
   async run(): Promise<void> {
+    const { source } = this;
     try {
-      const { source } = this.options;
-      this.writer = await Writer.start(this.options.sink, source.job ?? null);
+      this.writer = await Writer.start(this.config.sink, source.job ?? null);
       this.restoredThrough = this.writer.recordedThrough;
       if (source.batchDurable !== undefined) {
         this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.restoredThrough);
@@ -89,7 +89,7 @@ export class Pipeline {
       // otherwise re-emit it with only the replayed part, over the complete durable rows.
       this.closeDue(this.restoredThrough);
       this.scheduleTick();
-      for await (const batch of this.options.source.batches()) {
+      for await (const batch of source.batches()) {
         this.throwIfFailed();
         this.process(batch);
         await this.dispatcher.waitForCapacity(QUEUED_TASKS_LIMIT);
@@ -97,7 +97,8 @@ export class Pipeline {
         if (this.stopping) break;
       }
       this.throwIfFailed();
-      this.closeDue(this.stopping ? this.dueOnStop() : Infinity);
+      if (this.stopping) this.advanceTo(this.clock.dueOnStop(this.arrivalTime()));
+      else this.closeDue(Infinity);
       await this.dispatcher.drain();
       await Promise.all([...this.writes]);
       this.throwIfFailed();
@@ -107,34 +108,30 @@ export class Pipeline {
       await this.writer?.abort();
       // Checkpoints released so far are durable, so the source may still commit them; closing it
       // also disconnects it (a Kafka client left connected keeps the process alive). The first error wins.
-      await this.options.source.close?.().catch(() => undefined);
+      await source.close?.().catch(() => undefined);
       throw error;
     } finally {
       this.running = false;
       if (this.ticker !== null) clearTimeout(this.ticker);
       await this.dispatcher.destroy();
-      await this.options.deadLetters.close();
+      await this.deadLetters.close();
     }
   }
 
-  /** Stops consuming; what is due is still written (SPEC §7). */
+  /** Stops consuming; what is due is still written, and the source commits what is durable. */
   stop(): void {
     this.stopping = true;
-    this.options.source.stop();
+    this.source.stop();
   }
 
   private process(batch: SourceBatch): void {
-    const { metrics, spec, clock, deadLetters } = this.options;
+    const { metrics, clock, deadLetters, scanned, parsed } = this;
     const arrival = this.arrivalTime();
-    if (clock === 'event') {
-      this.touchNewPartitions(arrival);
-      this.closeDue(closedThrough(spec, this.watermark.touch(batch.partition, arrival)));
-    } else this.closeDue(closedThrough(spec, arrival));
-    const { scanned, parsed } = this;
+    this.advanceTo(clock.batchArrived(batch.partition, this.source.partitionCount(), arrival));
     const shards = this.dispatcher.shards;
     const messages = batch.messages;
     metrics.received += messages.length;
-    metrics.kafkaLag = this.options.source.lag?.() ?? null;
+    metrics.kafkaLag = this.source.lag?.() ?? null;
     let latestTime = -Infinity;
     for (let i = 0; i < messages.length; i++) {
       const raw = messages[i];
@@ -148,43 +145,38 @@ export class Pipeline {
         }
       }
       const timestamp = isScanned ? scanned.timestamp : parsed.timestamp;
-      const time = clock === 'event' ? timestamp : arrival;
-      if (clock === 'event' && this.isLate(batch, i, time)) continue;
+      const time = clock.timeOf(timestamp, arrival);
+      if (clock.admitsLateEvents && this.isLate(batch, i, time)) continue;
       if (time > latestTime) latestTime = time;
       metrics.accepted++;
       if (isScanned) this.dispatcher.addBytes(scanned.clientHash % shards, scanned.bytes, scanned, time, timestamp);
       else this.dispatcher.add(shardOf(parsed.clientId, shards), parsed.clientId, parsed.topic, parsed.page, time, timestamp);
     }
-    this.checkpoints?.add(batch.checkpoint, latestTime === -Infinity ? -Infinity : lastWindowEnd(spec, latestTime));
+    this.checkpoints?.add(batch.checkpoint, latestTime === -Infinity ? -Infinity : lastWindowEnd(this.config.windows, latestTime));
+    metrics.emit('batchProcessed', messages.length);
   }
 
   /**
-   * Event clock: advances the watermark by this event (per event, so lateness never depends on
-   * batching), closes what it passed, and tells whether every window of the event is already closed.
+   * Advances the clock by this event, closes what it passed, and tells whether every window of the
+   * event is already closed.
    */
   private isLate(batch: SourceBatch, index: number, time: number): boolean {
-    const { spec, metrics, deadLetters } = this.options;
-    const watermark = this.watermark.observe(batch.partition, time);
-    if (watermark - spec.slideMs >= this.frontier) this.closeDue(closedThrough(spec, watermark));
-    const lastEnd = lastWindowEnd(spec, time);
+    const { metrics } = this;
+    this.advanceTo(this.clock.eventSeen(batch.partition, time));
+    const lastEnd = lastWindowEnd(this.config.windows, time);
     if (lastEnd > this.frontier) return false;
     if (lastEnd <= this.restoredThrough) metrics.replayed++;
     else {
       metrics.reject('late');
       const detail = `every window of ${new Date(time).toISOString()} is closed`;
-      deadLetters.write('late', detail, batch.position(index), batch.messages[index]);
+      this.deadLetters.write('late', detail, batch.position(index), batch.messages[index]);
     }
     return true;
   }
 
-  /**
-   * Partitions the source knows of hold the watermark back from the first batch on, until they
-   * deliver or go idle. A Kafka source learns the count only as its iterator starts, so this is
-   * asked per batch rather than before the loop.
-   */
-  private touchNewPartitions(now: number): void {
-    const count = this.options.source.partitionCount();
-    while (this.touchedPartitions < count) this.watermark.touch(this.touchedPartitions++, now);
+  /** Closes the windows complete at `time`; the check spares a division for each event that closes nothing. */
+  private advanceTo(time: number): void {
+    if (time - this.config.windows.slideMs >= this.frontier) this.closeDue(closedThrough(this.config.windows, time));
   }
 
   /** Closes every window ending at or before `through` that is not closed yet. */
@@ -192,28 +184,17 @@ export class Pipeline {
     if (through <= this.frontier) return;
     this.frontier = through;
     this.closes.set(this.dispatcher.closeThrough(through), { through, issuedAt: performance.now() });
-  }
-
-  /** On a stop, only the windows the clock has passed are due; open ones would be partial. */
-  private dueOnStop(): number {
-    const { spec, clock } = this.options;
-    return clock === 'wall' ? closedThrough(spec, this.arrivalTime()) : this.frontier;
+    this.metrics.emit('windowsClosed', through);
   }
 
   /** Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end. */
   private scheduleTick(): void {
-    const { batchMs } = this.options.spec;
+    const { batchMs } = this.config;
     this.ticker = setTimeout(() => {
-      this.tick();
+      this.advanceTo(this.clock.ticked(this.arrivalTime()));
+      this.dispatcher.sendAll();
       if (this.running) this.scheduleTick();
     }, batchMs - (this.now() % batchMs));
-  }
-
-  /** Each batch interval: send what the shards hold, and in wall clock close what has ended. */
-  private tick(): void {
-    const { spec, clock } = this.options;
-    if (clock === 'wall') this.closeDue(closedThrough(spec, this.arrivalTime()));
-    this.dispatcher.sendAll();
   }
 
   /** Arrival times never go back, even if the wall clock does. */
@@ -223,7 +204,7 @@ export class Pipeline {
   }
 
   private write(seq: number, parts: Uint8Array[]): void {
-    const { metrics } = this.options;
+    const { metrics } = this;
     const close = this.closes.get(seq)!;
     this.closes.delete(seq);
     const written: Promise<void> = this.writer!
@@ -235,9 +216,9 @@ export class Pipeline {
           metrics.rowsWritten += report.rows;
           if (report.lastWindowEnd !== null) metrics.lastWindowEnd = report.lastWindowEnd;
           if (report.windows > 0) {
-            const latency = this.latencyOf(close.issuedAt, report.lastWindowEnd!);
+            const latency = this.clock.latencyOf(close.issuedAt, report.lastWindowEnd!, this.now());
             if (latency >= 0) metrics.recordLatency(latency);
-            metrics.onWindows?.(report);
+            metrics.emit('windowsDurable', report);
           }
           this.checkpoints?.durable(close.through);
         },
@@ -247,19 +228,10 @@ export class Pipeline {
     this.writes.add(written);
   }
 
-  /**
-   * Wall clock: from the window's end to durable (negative for windows flushed early at the end of
-   * input, which are not counted). Event clock: from the close (the watermark passing the end) to
-   * durable — event time and wall time do not compare.
-   */
-  private latencyOf(closeIssuedAt: number, windowEnd: number): number {
-    return this.options.clock === 'wall' ? this.now() - windowEnd : performance.now() - closeIssuedAt;
-  }
-
   private fail(error: Error): void {
     if (this.failure !== null) return;
     this.failure = error;
-    this.options.source.stop();
+    this.source.stop();
   }
 
   private throwIfFailed(): void {

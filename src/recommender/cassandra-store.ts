@@ -1,5 +1,5 @@
 import type { Client } from 'cassandra-driver';
-import type { CassandraConfig } from '../sinks/config';
+import type { CassandraConfig } from '../stores/cassandra/config';
 import { type Read, connectClient, windowEndsOf } from '../stores/cassandra/client';
 import { bucketOf, walkBackDays } from '../stores/cassandra/partitions';
 import { type ReadCql, readCql } from '../stores/cassandra/reads';

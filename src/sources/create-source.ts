@@ -1,5 +1,5 @@
 import type { Source } from './source';
-import type { SourceConfig } from '../cli/main-flags';
+import type { SourceConfig } from './config';
 
 export function createSource(config: SourceConfig): Source {
   switch (config.kind) {

@@ -26,8 +26,6 @@ export interface Source {
   readonly description: string;
   /** Number of input partitions known so far (1 for files and synthetic). */
   partitionCount(): number;
-  /** True when the source ends by itself (file, synthetic with --events, Kafka with --stop-at-end). */
-  isBounded(): boolean;
   /**
    * Batches in input order. The consumer awaits its own processing before pulling the next batch,
    * which is how backpressure reaches the source. Ends when the source is exhausted or stopped.

@@ -1,27 +1,27 @@
 /**
- * Window geometry (SPEC §3). Window instances end at multiples of the slide from the epoch; the window
+ * Window geometry. Window instances end at multiples of the slide from the epoch; the window
  * ending at E covers [E − window, E). Aggregation keeps one partial per pane, the largest interval that
  * tiles both window and slide (gcd), so every window is a union of whole panes — the classic
  * "panes" decomposition, which keeps results independent of the batch interval.
  */
 export interface WindowSpec {
-  readonly batchMs: number;
   readonly windowMs: number;
   readonly slideMs: number;
   readonly paneMs: number;
+  /** Event time: how far behind the newest event an event may be and still count (Kafka Streams' grace). */
+  readonly graceMs: number;
 }
 
-export function createWindowSpec(batchMs: number, windowMs: number, slideMs: number): WindowSpec {
-  const problem = windowSpecProblem(batchMs, windowMs, slideMs);
+export function createWindowSpec(windowMs: number, slideMs: number, graceMs = 0): WindowSpec {
+  const problem = windowSpecProblem(windowMs, slideMs);
   if (problem !== null) throw new Error(problem);
-  return { batchMs, windowMs, slideMs, paneMs: gcd(windowMs, slideMs) };
+  return { windowMs, slideMs, paneMs: gcd(windowMs, slideMs), graceMs };
 }
 
 /** Why these durations cannot form windows, or null when they can. */
-export function windowSpecProblem(batchMs: number, windowMs: number, slideMs: number): string | null {
-  if (!(batchMs > 0)) return '--batch must be a positive duration';
-  if (!(windowMs > 0) || windowMs % batchMs !== 0) return '--window must be a positive multiple of --batch';
-  if (!(slideMs > 0) || slideMs % batchMs !== 0) return '--slide must be a positive multiple of --batch';
+export function windowSpecProblem(windowMs: number, slideMs: number): string | null {
+  if (!(windowMs > 0)) return '--window must be a positive duration';
+  if (!(slideMs > 0)) return '--slide must be a positive duration';
   if (slideMs > windowMs) return '--slide may not exceed --window';
   return null;
 }

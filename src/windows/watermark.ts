@@ -1,5 +1,5 @@
 /**
- * Event-clock watermark (SPEC §3): per input partition, the highest event time seen minus the allowed
+ * Event-clock watermark: per input partition, the highest event time seen minus the allowed
  * lateness; overall, the minimum over the partitions that are not idle (as in Flink), never decreasing.
  * It is updated per event, so which events are late depends only on the input order, not on batching.
  *
@@ -39,10 +39,6 @@ export class Watermark {
     this.lastActivity = Math.max(this.lastActivity, now);
     for (let p = 0; p < this.silentMs.length; p++) this.silentMs[p] = p === partition ? 0 : this.silentMs[p] + gap;
     this.recompute();
-    return this.current;
-  }
-
-  value(): number {
     return this.current;
   }
 

@@ -1,12 +1,31 @@
 import { Packr } from 'msgpackr';
-import type { Combiner } from '../aggregation/pane';
-import type { DictionaryDelta } from '../aggregation/dictionary';
+
+/**
+ * The names a shard interned since its last emission; ids in the rows index the receiver's copy.
+ * With `reset`, the receiver drops its copy first (the shard started its dictionary over).
+ */
+export interface DictionaryDelta {
+  readonly reset: boolean;
+  readonly clients: string[];
+  readonly topics: string[];
+  readonly pages: string[];
+}
+
+/** A window's entries as columns: entry e is `visits[e]` visits of client `clientIds[e]` to page `pageIds[e]`. */
+export interface WindowColumns {
+  readonly events: number;
+  readonly minEventTime: number;
+  readonly size: number;
+  readonly pageIds: Uint32Array;
+  readonly clientIds: Uint32Array;
+  readonly visits: Uint32Array;
+}
 
 /** A closed window of one shard, before encoding. */
 export interface ShardWindow {
   readonly windowStart: number;
   readonly windowEnd: number;
-  readonly window: Combiner;
+  readonly window: WindowColumns;
 }
 
 /**
@@ -78,7 +97,7 @@ function withHeadroom(byteLength: number): number {
 let entriesOfPage = new Uint32Array(1 << 12);
 
 /** pageId, visitors pairs of the window, pages in the order first seen: a page's visitors are its entries. */
-function visitorsByPage(window: Combiner): Uint32Array {
+function visitorsByPage(window: WindowColumns): Uint32Array {
   const seen: number[] = [];
   const { pageIds } = window;
   for (let e = 0; e < window.size; e++) {

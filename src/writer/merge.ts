@@ -1,5 +1,4 @@
-import { decodeEmission, WINDOW_FIELDS, type ShardEmission } from '../wire/emission';
-import type { DictionaryDelta } from '../aggregation/dictionary';
+import { decodeEmission, WINDOW_FIELDS, type DictionaryDelta, type ShardEmission } from '../wire/emission';
 import type { WindowRows } from '../windows/window';
 
 /** The writer's copy of one shard's dictionary; arrays are replaced on reset, so older views stay valid. */

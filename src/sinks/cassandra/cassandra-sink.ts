@@ -1,6 +1,6 @@
 import { type Client, policies } from 'cassandra-driver';
 import type { WindowRows } from '../../windows/window';
-import type { CassandraConfig } from '../config';
+import type { CassandraConfig } from '../../stores/cassandra/config';
 import type { Progress, Sink } from '../sink';
 import { CONSISTENCY, type Read, connectClient, numberOf } from '../../stores/cassandra/client';
 import { createWriteClock, type WriteClock } from './write-clock';

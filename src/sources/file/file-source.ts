@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ChunkReader } from './chunks';
 import { LineSplitter } from './lines';
@@ -13,21 +12,6 @@ const CHUNK_BYTES = 512 * 1024;
 /** NDJSON from a file, or from stdin for '-': one message per line (see LineSplitter). */
 export function createFileSource(path: string): Source {
   return new FileSource(path);
-}
-
-/** Rejects with an error naming the path if it cannot be opened for reading as a file. */
-export async function checkReadable(path: string): Promise<void> {
-  if (path === STDIN) return;
-  try {
-    const handle = await open(path, 'r');
-    try {
-      if ((await handle.stat()).isDirectory()) throw new Error('it is a directory');
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw unreadable(path, error as Error);
-  }
 }
 
 function unreadable(path: string, error: Error): Error {
@@ -45,10 +29,6 @@ class FileSource implements Source {
 
   partitionCount(): number {
     return 1;
-  }
-
-  isBounded(): boolean {
-    return true;
   }
 
   async *batches(): AsyncGenerator<SourceBatch> {

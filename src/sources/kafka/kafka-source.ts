@@ -3,7 +3,7 @@ import { BatchBridge } from './bridge';
 import type { KafkaCheckpoint } from './batch';
 import { kafkaClientOf } from '../../kafka/client';
 import { OffsetCommits } from './commits';
-import type { KafkaSourceConfig } from '../../kafka/connection';
+import type { KafkaSourceConfig } from '../config';
 import { PartitionProgress } from './partition-progress';
 import { partitionStartsOf } from './start';
 import type { Source, SourceBatch } from '../source';
@@ -66,10 +66,6 @@ class KafkaSource implements Source {
   /** Known once `batches()` has fetched the topic's metadata, before its first batch. */
   partitionCount(): number {
     return this.progress?.partitionCount ?? 0;
-  }
-
-  isBounded(): boolean {
-    return this.config.stopAtEnd;
   }
 
   batches(): AsyncIterable<SourceBatch> {

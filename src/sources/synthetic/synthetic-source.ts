@@ -7,7 +7,6 @@ import { Sleeper } from './sleeper';
 import { unpack, type PackedMessages } from './slab';
 import type { Position, Source, SourceBatch } from '../source';
 
-export { createGenerator, type EventGenerator } from './generator';
 
 export interface SyntheticOptions {
   readonly profile: ProfileName;
@@ -52,10 +51,6 @@ class SyntheticSource implements Source {
 
   partitionCount(): number {
     return 1;
-  }
-
-  isBounded(): boolean {
-    return this.options.events !== undefined;
   }
 
   batches(): AsyncIterable<SourceBatch> {

@@ -1,5 +1,5 @@
 import { Client, type ClientOptions, auth, errors, policies, types } from 'cassandra-driver';
-import type { CassandraConfig } from '../../sinks/config';
+import type { CassandraConfig } from './config';
 
 /** Both sides read and write at LOCAL_QUORUM, so the recommender sees every acknowledged window. */
 export const CONSISTENCY = types.consistencies.localQuorum;

@@ -1,6 +1,6 @@
 /**
- * Table and column names of SPEC §4, shared by every sink so any client can read the rows.
- * Column order here is the order of the SPEC; `time` is Unix milliseconds, `count` a non-negative
+ * Table and column names of the embedded store, shared by the SQLite sink and the recommender's
+ * reads: the same names as the JSONL rows, so any client can read them. Column order is the rows' order; `time` is Unix milliseconds, `count` a non-negative
  * integer, `text` a UTF-8 string.
  */
 export type ColumnKind = 'time' | 'count' | 'text';
@@ -38,3 +38,6 @@ export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 export function columnsOf(table: TableName): string[] {
   return Object.keys(TABLES[table]);
 }
+
+/** The embedded store's file when no path is given. */
+export const DEFAULT_SQLITE_PATH = './data/clickstream.db';

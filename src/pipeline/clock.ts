@@ -1,0 +1,110 @@
+import { performance } from 'node:perf_hooks';
+import { Watermark } from '../windows/watermark';
+import type { WindowSpec } from '../windows/spec';
+
+export type ClockConfig = { readonly kind: 'wall' } | { readonly kind: 'event'; readonly idleTimeoutMs: number };
+
+/**
+ * When an event happened and when its windows are complete: Flink's timestamp assigner and trigger
+ * in one. The methods that advance time return the time through which windows are complete (the
+ * pipeline closes every window ending at or before it), or -Infinity when nothing advanced.
+ */
+export interface WindowClock {
+  readonly kind: ClockConfig['kind'];
+  /** Whether an event's own timestamp travels beside its window time (for window_ts). */
+  readonly keepsEventTimes: boolean;
+  /** Whether an event can belong only to windows already closed (only in event time). */
+  readonly admitsLateEvents: boolean;
+  /** The window time of an event with this timestamp, arriving now. */
+  timeOf(timestamp: number, arrival: number): number;
+  /** A batch of `partition` arrived; `partitions` is how many the source knows of. */
+  batchArrived(partition: number, partitions: number, arrival: number): number;
+  /** An accepted event of `partition` at window time `time`. */
+  eventSeen(partition: number, time: number): number;
+  /** A tick of the batch interval. */
+  ticked(arrival: number): number;
+  /** On a stop only what the clock has passed is due: open windows would be partial. */
+  dueOnStop(arrival: number): number;
+  /** Milliseconds from a window's completion to its durability, or negative when not meaningful. */
+  latencyOf(closeIssuedAt: number, windowEnd: number, now: number): number;
+}
+
+export function createClock(config: ClockConfig, spec: WindowSpec): WindowClock {
+  return config.kind === 'wall' ? new WallClock() : new EventClock(spec.graceMs, config.idleTimeoutMs);
+}
+
+/** Spark Streaming's semantics: an event's time is its arrival; a window ends when the wall clock passes it. */
+class WallClock implements WindowClock {
+  readonly kind = 'wall';
+  readonly keepsEventTimes = true;
+  readonly admitsLateEvents = false;
+
+  timeOf(_timestamp: number, arrival: number): number {
+    return arrival;
+  }
+
+  batchArrived(_partition: number, _partitions: number, arrival: number): number {
+    return arrival;
+  }
+
+  eventSeen(): number {
+    return -Infinity;
+  }
+
+  ticked(arrival: number): number {
+    return arrival;
+  }
+
+  dueOnStop(arrival: number): number {
+    return arrival;
+  }
+
+  /** From the window's end; negative for windows flushed early at the end of input, which are not counted. */
+  latencyOf(_closeIssuedAt: number, windowEnd: number, now: number): number {
+    return now - windowEnd;
+  }
+}
+
+/** An event's time is its timestamp; a window ends when the watermark (grace included) passes it. */
+class EventClock implements WindowClock {
+  readonly kind = 'event';
+  readonly keepsEventTimes = false;
+  readonly admitsLateEvents = true;
+  private readonly watermark: Watermark;
+  private touchedPartitions = 0;
+
+  constructor(graceMs: number, idleTimeoutMs: number) {
+    this.watermark = new Watermark(graceMs, idleTimeoutMs);
+  }
+
+  timeOf(timestamp: number): number {
+    return timestamp;
+  }
+
+  /**
+   * Partitions the source knows of hold the watermark back from their first batch on, until they
+   * deliver or go idle. A Kafka source learns the count only as it starts, so this is asked per batch.
+   */
+  batchArrived(partition: number, partitions: number, arrival: number): number {
+    while (this.touchedPartitions < partitions) this.watermark.touch(this.touchedPartitions++, arrival);
+    return this.watermark.touch(partition, arrival);
+  }
+
+  /** Per event, so which events are late never depends on batching. */
+  eventSeen(partition: number, time: number): number {
+    return this.watermark.observe(partition, time);
+  }
+
+  ticked(): number {
+    return -Infinity;
+  }
+
+  dueOnStop(): number {
+    return -Infinity;
+  }
+
+  /** From the close (the watermark passing the end): event time and wall time do not compare. */
+  latencyOf(closeIssuedAt: number): number {
+    return performance.now() - closeIssuedAt;
+  }
+}
