@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `node dist/produce.js`: fills a Kafka topic from the synthetic generator or a file (SPEC §5). */
+/** `node dist/produce.js`: fills a Kafka topic from the synthetic generator or a file, for tests and benchmarks. */
 import { performance } from 'node:perf_hooks';
 import { Partitioners } from 'kafkajs';
 import { FlagError } from './cli/flag-parser';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `node dist/recommend.js`: recommends pages to a client from the stored windows (SPEC §6). */
+/** `node dist/recommend.js`: recommends pages to a client from the stored windows. */
 import { describeSink } from './sinks/config';
 import { FlagError } from './cli/flag-parser';
 import { RECOMMEND_USAGE, type StoreChoice, parseRecommendFlags } from './cli/recommend-flags';

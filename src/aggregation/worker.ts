@@ -2,7 +2,7 @@ import Piscina from 'piscina';
 import { ShardWindows } from './shard-windows';
 import type { AggregationWorkerData, ShardTask } from '../wire/task';
 
-// A worker owns the state of the shards pinned to it for the whole run (SPEC §1).
+// A worker owns the state of the shards pinned to it for the whole run, so no other thread ever touches it.
 const { spec } = Piscina.workerData as AggregationWorkerData;
 const shards = new Map<number, ShardWindows>();
 // Fault injection for tests: this worker thread dies on its N-th task (0 = never).

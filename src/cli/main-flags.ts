@@ -6,7 +6,8 @@ import { FlagError, integerFlag, parseRawFlags, stringFlag, type FlagDefinition,
 import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
 import type { ClockConfig } from '../pipeline/clock';
-import { DEFAULT_DEAD_LETTER_PATH, type DeadLetterConfig } from '../dead-letters/dead-letters';
+import type { DeadLetterConfig } from '../dead-letters/dead-letters';
+import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/file-dead-letters';
 import type { SinkConfig } from '../sinks/config';
 import type { SourceConfig } from '../sources/config';
 import { nominalRate, profileNamed } from '../sources/synthetic/profiles';

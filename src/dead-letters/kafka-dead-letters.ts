@@ -2,7 +2,7 @@ import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { ACKS_ALL, kafkaClientOf } from '../kafka/client';
 import type { KafkaConnection } from '../kafka/connection';
 import type { Position } from '../sources/source';
-import { deadLetterOf, type DeadLetters } from './dead-letters';
+import { deadLetterOf, type DeadLetters } from './dead-letter';
 
 /** Dead letters per produce request at most. */
 const BATCH_MESSAGES = 1000;
@@ -14,7 +14,7 @@ export function createKafkaDeadLetters(connection: KafkaConnection, topic: strin
 }
 
 /**
- * Dead letters (SPEC §2, §4) as messages of a Kafka topic, one JSON object each, produced in
+ * Dead letters as messages of a Kafka topic, one JSON object each, produced in
  * batches with acks from all in-sync replicas. Requests go one at a time, in order; the producer
  * connects with the first dead letter. A failed request fails the next `write` and `close`.
  */

@@ -3,7 +3,7 @@ import { reject, type RejectReason } from './reasons';
 import { describeType, isUsableText, notAStringReason, unusableTextReason, type TextForm } from './text-field';
 import { parseTimestamp, timestampProblem } from './timestamp';
 
-/** SPEC §2: a message over 64 KiB is rejected before it is decoded. */
+/** A message over 64 KiB is rejected before it is decoded. */
 export const MAX_MESSAGE_BYTES = 65_536;
 
 /** A valid event, filled in place by parseEvent; on rejection only `detail` is meaningful. */
@@ -26,8 +26,8 @@ const BACKSLASH = '\\';
 const SHOWN_TIMESTAMP_CHARS = 40;
 
 /**
- * Fills `out` and returns null when the message is a valid SPEC §2 event; otherwise returns the
- * reason and sets out.detail.
+ * Fills `out` and returns null when the message is a valid event (string fields non-empty and at
+ * most 1024 bytes, a real timestamp); otherwise returns the reason and sets out.detail.
  *
  * Check order, so each message gets its most specific reason: size (before decoding), UTF-8 bytes,
  * JSON syntax, object shape, then the fields in the order client_id, timestamp, url, url.topic,

@@ -1,4 +1,4 @@
-/** Why a message was rejected: counted per reason and written with its dead letter (SPEC §2, §3). */
+/** Why a message was rejected: counted per reason and written with its dead letter. */
 export const REJECT_REASONS = [
   'too_large',
   'invalid_utf8',

@@ -98,7 +98,7 @@ const IN_STRING = new Uint8Array(256).map((_, c) =>
  * The fast path for the common case: `{"client_id":"…","timestamp":"…","url":{"topic":"…","page":"…"}}`
  * with keys in that order, JSON whitespace anywhere between tokens, and strings without escapes
  * (client_id and timestamp in ASCII, topic and page in any well-formed UTF-8). True only when the
- * message is exactly such a valid SPEC §2 event; false means "not sure", never "invalid" —
+ * message is exactly such a valid event; false means "not sure", never "invalid" —
  * parseEvent then decides, with the reason. So the fast path only ever accepts what parseEvent
  * accepts, with the same values. Each step takes and returns a byte position in the memory under
  * the message, never past `end` (NOT_FOUND = not this shape).

@@ -1,7 +1,7 @@
 /// <reference lib="es2024.string" />
 import { reject, type RejectReason } from './reasons';
 
-/** SPEC §2: client_id, url.topic and url.page hold at most this many bytes of UTF-8. */
+/** client_id, url.topic and url.page hold at most this many bytes of UTF-8. */
 export const MAX_FIELD_BYTES = 1024;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * SPEC §2 timestamps: `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1 to 9 digits (truncated to
+ * Event timestamps: `YYYY-MM-DDTHH:MM:SS`, an optional fraction of 1 to 9 digits (truncated to
  * ms), then optionally `Z` or `±HH:MM` (none means UTC). Parsed by hand because Date.parse is
  * lenient, and without allocating because every event passes through here.
  */
@@ -30,7 +30,7 @@ let problem = '';
 let cachedText = '';
 let cachedPrefixMs = 0;
 
-/** Unix ms of a SPEC §2 timestamp, or NaN when invalid (then timestampProblem() says why). */
+/** Unix ms of an event timestamp, or NaN when invalid (then timestampProblem() says why). */
 export function parseTimestamp(text: string): number {
   const length = text.length;
   if (length < BASE_LENGTH || text.charCodeAt(16) !== COLON) return invalid(NOT_OF_THE_FORM);

@@ -1,6 +1,6 @@
 import type { RecommenderStore } from './store';
 
-/** The window of the recommendation plus the two emitted just before it (SPEC §6 step 3). */
+/** The window of the recommendation plus the two emitted just before it: a client's recent visits. */
 const EXCLUSION_WINDOWS = 3;
 
 export interface RecommendQuery {
@@ -22,7 +22,7 @@ export interface RecommendResult {
 }
 
 /**
- * SPEC §6: the top `n` pages of the topic in its latest window, minus the pages of that topic the
+ * The top `n` pages of the topic in its latest window, minus the pages of that topic the
  * client visited in that window or the two windows emitted just before it (by window_end, whatever
  * their topics). Ties in visitors are ordered by the store: page ascending in code-point order
  * (SQLite's BINARY collation on UTF-8, Cassandra's text clustering order).

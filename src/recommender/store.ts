@@ -1,4 +1,4 @@
-/** The reads the recommender needs (SPEC §6); each is a single-partition query in Cassandra. */
+/** The reads the recommender needs; each is a single-partition query in Cassandra. */
 export interface RankedPage {
   readonly page: string;
   readonly visitors: number;

@@ -1,6 +1,6 @@
 /**
  * Shard of a client_id: FNV-1a over its UTF-16 code units, modulo the shard count. Every event of a
- * client lands in one shard, so per-shard distinct-client counts of a page simply add up (SPEC §1).
+ * client lands in one shard, so per-shard distinct-client counts of a page simply add up.
  */
 export function shardOf(clientId: string, shards: number): number {
   let hash = 0x811c9dc5;

@@ -4,7 +4,7 @@ import type { Sink } from './sink';
 import type { WindowRows } from '../windows/window';
 
 /**
- * One JSON object per row with a "table" field (SPEC §4). Written with synchronous writes to the file
+ * One JSON object per row with a "table" field and the columns of that table. Written with synchronous writes to the file
  * descriptor, which also works for stdout from the writer thread; `-` means stdout.
  */
 export function createJsonlSink(path: string): Sink {

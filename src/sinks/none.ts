@@ -1,6 +1,6 @@
 import type { Sink } from './sink';
 
-/** Computes and discards (SPEC §4 `--sink none`, for benchmarks). */
+/** Computes and discards (`--sink none`, for benchmarks). */
 export function createNoneSink(): Sink {
   return {
     open: async () => {},

@@ -2,7 +2,7 @@ import type { WindowRows } from '../windows/window';
 
 /**
  * Where finished windows go. Runs inside the writer thread. A sink is idempotent per window:
- * writing a window again (same window_end) leaves exactly the rows of the latest write (SPEC §4).
+ * writing a window again (same window_end) leaves exactly the rows of the latest write.
  */
 export interface Sink {
   open(): Promise<void>;
@@ -14,7 +14,7 @@ export interface Sink {
   writeWindows(windows: readonly WindowRows[], progress: Progress | null): Promise<void>;
   /**
    * The `closedThrough` last recorded for the job, or -Infinity. A restarted job does not emit those
-   * windows again: replayed events could only rebuild them partially (SPEC §5, at-least-once).
+   * windows again: replayed events could only rebuild them partially (delivery is at-least-once).
    */
   readProgress(job: string): Promise<number>;
   close(): Promise<void>;

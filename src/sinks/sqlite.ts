@@ -15,7 +15,7 @@ interface TableLayout {
 
 /**
  * Every primary key leads with window_end, so a replay's delete is one key range and a new window's
- * inserts land at the end of the tree. The recommender's reads (SPEC §6) are secondary-index ranges;
+ * inserts land at the end of the tree. The recommender's reads are secondary-index ranges;
  * the top-N one is already in rank order, so it stops after N rows without sorting.
  */
 const LAYOUT: Record<TableName, TableLayout> = {
@@ -47,7 +47,7 @@ function createTableSql(table: TableName): string {
   return [createTable, ...createIndexes].join('\n');
 }
 
-/** Sink bookkeeping, not a SPEC §4 table: how far each job's windows are written (Sink.readProgress). */
+/** Sink bookkeeping, not one of the three result tables: how far each job's windows are written (Sink.readProgress). */
 const CREATE_PROGRESS_TABLE =
   'CREATE TABLE IF NOT EXISTS job_progress (job TEXT NOT NULL PRIMARY KEY, closed_through INTEGER NOT NULL);';
 
@@ -99,7 +99,7 @@ function prepareWriteWindows(db: Database.Database): WriteWindows {
       throw new Error(`window ending ${window.windowEnd}: its column arrays differ in length`);
     }
     const { windowStart, windowEnd, windowTs } = window;
-    // Delete first so a replay leaves exactly the latest rows (SPEC §4).
+    // Delete first so a replay leaves exactly the latest rows (a replay, never stale or duplicate rows).
     for (const remove of deletes) remove.run(windowEnd);
     insertWindow.run(windowStart, windowEnd, windowTs, window.events);
     const visits = window.clientPageVisits;

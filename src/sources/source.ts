@@ -1,7 +1,7 @@
 /**
  * A source delivers raw messages in batches. Each batch comes from one input partition (a file is
  * one partition; a Kafka topic has several), because the event-clock watermark is kept per
- * partition (SPEC §3).
+ * partition.
  */
 
 /** Where a message came from, for dead letters. */
@@ -35,7 +35,7 @@ export interface Source {
   stop(): void;
   /**
    * Called with each batch's checkpoint, in the order batches were delivered, once every window its
-   * events count in is durable in the sink. A Kafka source commits offsets from this (SPEC §5).
+   * events count in is durable in the sink. A Kafka source commits offsets from this, so a crash loses no window.
    */
   batchDurable?(checkpoint: unknown): void;
   /** Identifies the job whose progress the sink keeps across restarts (Kafka: group and topic). */

@@ -1,11 +1,11 @@
 /**
  * A finished window as the writer receives it: every shard's partial merged into one, in the
- * column layout of SPEC §3/§4. Times are Unix milliseconds.
+ * column layout of the result tables. Times are Unix milliseconds.
  */
 export interface WindowRows {
   readonly windowStart: number;
   readonly windowEnd: number;
-  /** Smallest event timestamp among the window's events (the seed's "batch time period"). */
+  /** Smallest event timestamp among the window's events: the time every row of the window carries. */
   readonly windowTs: number;
   /** Number of events counted in the window. */
   readonly events: number;

@@ -2,7 +2,7 @@ import { KEY_HASH_SEED, keyHashOf, keyHashStep } from './key-hash';
 
 /**
  * One shard's events for one task, as columns in typed arrays so they cross to the worker by transfer
- * rather than structured clone (SPEC §1). Strings travel as UTF-8 bytes back to back.
+ * rather than structured clone, which would copy object graphs. Strings travel as UTF-8 bytes back to back.
  */
 export interface ShardBatch {
   readonly count: number;

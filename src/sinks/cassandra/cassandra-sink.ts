@@ -31,7 +31,7 @@ interface Session {
 }
 
 /**
- * `--sink cassandra` (SPEC §4). Windows are written one after another, each with many requests in
+ * `--sink cassandra`. Windows are written one after another, each with many requests in
  * flight; writeWindows resolves once every request is acknowledged at LOCAL_QUORUM, then records the
  * progress, so progress never runs ahead of the rows.
  */

@@ -4,7 +4,7 @@ export interface PartitionOffset {
 }
 
 /**
- * Commits the offsets the pipeline released (SPEC §5: only for events whose every window is
+ * Commits the offsets the pipeline released (only for events whose every window is
  * durable), coalesced: releases within `intervalMs` of the first share one OffsetCommit request,
  * and `flush` commits what is left at close. Commits are sent one at a time, so a later commit is
  * never overtaken by an earlier one. Only partitions assigned to this member are committed: after a

@@ -30,7 +30,7 @@ export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig)
 }
 
 /**
- * The Kafka source (SPEC §5): one consumer of the group reads every partition of the topic, and
+ * The Kafka source: one consumer of the group reads every partition of the topic, and
  * offsets are committed only from checkpoints the pipeline released (`batchDurable`), so delivery
  * is at-least-once. The job expects to be the group's only member, as its windows span all
  * partitions. On a rebalance, kafkajs re-reads kept partitions from the committed offsets; what

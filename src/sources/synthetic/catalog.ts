@@ -55,7 +55,7 @@ function buildCatalog(profile: Profile): Catalog {
   };
 }
 
-/** Distinct 16-digit numeric strings without a leading zero, like the brief's ids. */
+/** Distinct 16-digit numeric strings without a leading zero, like the ids of the original click data. */
 function makeClientIds(random: Random, count: number): string[] {
   const ids = new Set<string>();
   while (ids.size < count) {

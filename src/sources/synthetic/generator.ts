@@ -5,7 +5,7 @@ import { Random } from './random';
 import { SlabWriter, type PackedMessages } from './slab';
 import { TIMESTAMP_FIELD_BYTES, TimestampCache } from './timestamps';
 
-/** Deterministic stream of synthetic page-view events, one JSON message per event (SPEC §2). */
+/** Deterministic stream of synthetic page-view events, one JSON message per event. */
 export interface EventGenerator {
   /** How many messages were generated so far: the global index of the next one. */
   readonly generated: number;

@@ -1,4 +1,4 @@
-/** The brief's two Kafka topics, as synthetic workloads (SPEC §5). */
+/** The two topics of the original click stream, dev-stream and production, as synthetic workloads. */
 export interface Profile {
   readonly name: ProfileName;
   /** Event-time spacing of consecutive events: the topic's nominal rate. */

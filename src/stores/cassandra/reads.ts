@@ -1,6 +1,6 @@
 /**
  * Every read of the Cassandra tables, each a single-partition query on a prepared statement; the
- * recommender's four (SPEC §6) and the sink's own look-ups before it writes a window.
+ * recommender's four and the sink's own look-ups before it writes a window.
  */
 export function readCql(keyspace: string) {
   return {

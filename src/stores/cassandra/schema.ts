@@ -1,8 +1,8 @@
 /**
- * The Cassandra tables (SPEC §4), designed from the recommender's reads (SPEC §6): each read is one
+ * The Cassandra tables, designed from the recommender's reads: each read is one
  * partition, each partition is bounded by one window or one day, and a replay of window E can remove
  * everything an earlier write of E left by deleting whole partitions or known rows. Column names and
- * types follow SPEC §4 (times are bigint Unix ms); `bucket`, `day` and `topics` are extra columns.
+ * types are those of the JSONL rows (times are bigint Unix ms); `bucket`, `day` and `topics` are extra columns.
  * window_start and window_ts are static where a partition holds one window: a SELECT still shows
  * them on every row, but each row stores one cell instead of three (a quarter less server CPU).
  */

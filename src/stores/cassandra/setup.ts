@@ -7,7 +7,7 @@ interface SchemaAgreement {
   checkSchemaAgreement(): Promise<boolean>;
 }
 
-/** Creates the keyspace and tables if absent (SPEC §4) and checks existing ones have our columns. */
+/** Creates the keyspace and tables if absent and checks existing ones have our columns. */
 export async function createSchema(client: Client, keyspace: string, retry: RetryPolicy): Promise<void> {
   const ddl = [createKeyspaceCql(keyspace), ...CASSANDRA_TABLE_NAMES.map((table) => createTableCql(keyspace, table))];
   for (const statement of ddl) {
