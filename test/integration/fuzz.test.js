@@ -9,11 +9,11 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { hostileMessages, MAX_MESSAGE_BYTES } = require('./helpers/hostile');
-const { referenceRows, sortRows } = require('./helpers/reference');
-const { runCli, readJsonl } = require('./helpers/run');
-const { requireServices, KAFKA_BROKERS } = require('./helpers/services');
-const { finalLogOf, firstDifference, produceToPartitions, committedOffsets, withAdmin } = require('./helpers/faults');
+const { hostileMessages, MAX_MESSAGE_BYTES } = require('../helpers/hostile');
+const { referenceRows, sortRows } = require('../helpers/reference');
+const { runCli, readJsonl } = require('../helpers/run');
+const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { finalLogOf, firstDifference, produceToPartitions, committedOffsets, withAdmin } = require('../helpers/faults');
 
 const COUNT = 150_000;
 const SEED = 11;

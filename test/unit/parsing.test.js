@@ -1,8 +1,8 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { parseEvent, createParsedEvent } = require('../dist/parsing/event');
-const { REJECT_REASONS } = require('../dist/parsing/reasons');
+const { parseEvent, createParsedEvent } = require('../../dist/parsing/event');
+const { REJECT_REASONS } = require('../../dist/parsing/reasons');
 
 const CLIENT = '4149719179064208';
 const TIME = '2017-01-25T14:03:32';

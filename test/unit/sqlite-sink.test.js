@@ -5,9 +5,9 @@ const path = require('node:path');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const Database = require('better-sqlite3');
-const { createSqliteSink } = require('../dist/sinks/sqlite');
-const { SQLITE_READS } = require('../dist/recommender/sqlite-store');
-const { windowRows, SLIDE } = require('./helpers/window-rows');
+const { createSqliteSink } = require('../../dist/sinks/sqlite');
+const { SQLITE_READS } = require('../../dist/recommender/sqlite-store');
+const { windowRows, SLIDE } = require('../helpers/window-rows');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-sqlite-sink-'));
 let nextDb = 0;

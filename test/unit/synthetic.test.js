@@ -1,8 +1,8 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createGenerator } = require('../dist/sources/synthetic/generator');
-const { createSyntheticSource } = require('../dist/sources/synthetic/synthetic-source');
+const { createGenerator } = require('../../dist/sources/synthetic/generator');
+const { createSyntheticSource } = require('../../dist/sources/synthetic/synthetic-source');
 
 // From the brief and the task: event time starts here and advances 250 ms (dev) or 2 ms
 // (production) per event, each timestamp at most 3 s off its ideal second.
@@ -157,7 +157,7 @@ test('a bounded source delivers exactly `events`, in batches, with global positi
 });
 
 test('packed batches (for the generator thread) hold the same bytes as next(), however the calls interleave', () => {
-  const { unpack } = require('../dist/sources/synthetic/slab');
+  const { unpack } = require('../../dist/sources/synthetic/slab');
   const generator = createGenerator('production', 42);
   const pieces = [];
   for (const [count, packed] of [[1, true], [4096, false], [5000, true], [0, true], [3, false], [10_903, true]]) {

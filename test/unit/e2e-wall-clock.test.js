@@ -4,8 +4,8 @@ const assert = require('uvu/assert');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { createGenerator } = require('../dist/sources/synthetic/generator');
-const { runCli, readJsonl } = require('./helpers/run');
+const { createGenerator } = require('../../dist/sources/synthetic/generator');
+const { runCli, readJsonl } = require('../helpers/run');
 
 const EVENTS = 600;
 

@@ -6,8 +6,8 @@ const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('./helpers/services');
-const { runCli } = require('./helpers/run');
+const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { runCli } = require('../helpers/run');
 
 const RUN = Date.now();
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });

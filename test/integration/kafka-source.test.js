@@ -3,10 +3,10 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('./helpers/services');
-const { createKafkaSource } = require('../dist/sources/kafka/kafka-source');
-const { createKafkaDeadLetters } = require('../dist/dead-letters/kafka-dead-letters');
-const { BatchBridge } = require('../dist/sources/kafka/bridge');
+const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { createKafkaSource } = require('../../dist/sources/kafka/kafka-source');
+const { createKafkaDeadLetters } = require('../../dist/dead-letters/kafka-dead-letters');
+const { BatchBridge } = require('../../dist/sources/kafka/bridge');
 
 const RUN = Date.now();
 const TOPIC = `kafka-source-${RUN}`;

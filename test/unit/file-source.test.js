@@ -5,11 +5,11 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createFileSource } = require('../dist/sources/file/file-source');
-const { LineSplitter } = require('../dist/sources/file/lines');
+const { createFileSource } = require('../../dist/sources/file/file-source');
+const { LineSplitter } = require('../../dist/sources/file/lines');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-file-source-'));
-const FILE_MODULE = path.join(__dirname, '..', 'dist', 'sources', 'file', 'file-source.js');
+const FILE_MODULE = path.join(__dirname, '..', '..', 'dist', 'sources', 'file', 'file-source.js');
 const LIMIT = 65_536; // SPEC §2: a message over 64 KiB is rejected
 const KEPT = LIMIT + 1;
 

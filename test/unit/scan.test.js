@@ -1,10 +1,10 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { scanEvent, createScannedEvent } = require('../dist/parsing/scan');
-const { parseEvent, createParsedEvent } = require('../dist/parsing/event');
-const { shardOf } = require('../dist/sharding/shard-of');
-const { rng } = require('./helpers/events');
+const { scanEvent, createScannedEvent } = require('../../dist/parsing/scan');
+const { parseEvent, createParsedEvent } = require('../../dist/parsing/event');
+const { shardOf } = require('../../dist/sharding/shard-of');
+const { rng } = require('../helpers/events');
 
 const scanned = createScannedEvent();
 const parsed = createParsedEvent();

@@ -8,10 +8,10 @@ const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('./helpers/services');
-const { makeEvents, toLine } = require('./helpers/events');
-const { referenceRows, sortRows } = require('./helpers/reference');
-const { runCli, readJsonl, ROOT } = require('./helpers/run');
+const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { makeEvents, toLine } = require('../helpers/events');
+const { referenceRows, sortRows } = require('../helpers/reference');
+const { runCli, readJsonl, ROOT } = require('../helpers/run');
 const Database = require('better-sqlite3');
 
 const RUN = Date.now();

@@ -1,7 +1,7 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { parseTimestamp, timestampProblem } = require('../dist/parsing/timestamp');
+const { parseTimestamp, timestampProblem } = require('../../dist/parsing/timestamp');
 
 const MINUTE = 60_000;
 

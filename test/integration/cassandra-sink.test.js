@@ -3,16 +3,16 @@ const { spawnSync } = require('node:child_process');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const cassandra = require('cassandra-driver');
-const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('./helpers/services');
-const { windowRows, SLIDE } = require('./helpers/window-rows');
-const { createCassandraSink } = require('../dist/sinks/cassandra/cassandra-sink');
-const { createSink } = require('../dist/sinks/create-sink');
-const { withRetry, isTransient, backoffMs } = require('../dist/stores/cassandra/retry');
-const { createWriteClock } = require('../dist/sinks/cassandra/write-clock');
-const { forEachConcurrently } = require('../dist/stores/cassandra/concurrency');
-const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../dist/stores/cassandra/partitions');
-const { planWindow, writeCql } = require('../dist/sinks/cassandra/writes');
-const { CASSANDRA_TABLE_NAMES } = require('../dist/stores/cassandra/schema');
+const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
+const { windowRows, SLIDE } = require('../helpers/window-rows');
+const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-sink');
+const { createSink } = require('../../dist/sinks/create-sink');
+const { withRetry, isTransient, backoffMs } = require('../../dist/stores/cassandra/retry');
+const { createWriteClock } = require('../../dist/sinks/cassandra/write-clock');
+const { forEachConcurrently } = require('../../dist/stores/cassandra/concurrency');
+const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/stores/cassandra/partitions');
+const { planWindow, writeCql } = require('../../dist/sinks/cassandra/writes');
+const { CASSANDRA_TABLE_NAMES } = require('../../dist/stores/cassandra/schema');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;
@@ -524,8 +524,8 @@ test('a write rides out an outage: it retries until the node is back, then every
   if (!(await requireServices())) return;
   const end = E3 + 20 * SLIDE;
   const args = {
-    sinkModule: require.resolve('../dist/sinks/cassandra/cassandra-sink'),
-    windowModule: require.resolve('./helpers/window-rows'),
+    sinkModule: require.resolve('../../dist/sinks/cassandra/cassandra-sink'),
+    windowModule: require.resolve('../helpers/window-rows'),
     config: CONFIG,
     end,
     visits: VISITS_E1,

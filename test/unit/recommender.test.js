@@ -5,10 +5,10 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createSqliteSink } = require('../dist/sinks/sqlite');
-const { windowRows, SLIDE } = require('./helpers/window-rows');
+const { createSqliteSink } = require('../../dist/sinks/sqlite');
+const { windowRows, SLIDE } = require('../helpers/window-rows');
 
-const CLI = path.join(__dirname, '..', 'dist', 'recommend.js');
+const CLI = path.join(__dirname, '..', '..', 'dist', 'recommend.js');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-recommender-'));
 const DB = path.join(TMP, 'clickstream.db');
 const STORE = `sqlite:${DB}`;

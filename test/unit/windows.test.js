@@ -1,12 +1,12 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createWindowSpec, windowSpecProblem, firstWindowEnd, lastWindowEnd, closedThrough } = require('../dist/windows/spec');
-const { Watermark } = require('../dist/windows/watermark');
-const { batchIntervalProblem } = require('../dist/pipeline/config');
-const { ShardWindows } = require('../dist/aggregation/shard-windows');
-const { ShardBatchBuilder } = require('../dist/wire/shard-batch');
-const { WindowMerger } = require('../dist/writer/merge');
+const { createWindowSpec, windowSpecProblem, firstWindowEnd, lastWindowEnd, closedThrough } = require('../../dist/windows/spec');
+const { Watermark } = require('../../dist/windows/watermark');
+const { batchIntervalProblem } = require('../../dist/pipeline/config');
+const { ShardWindows } = require('../../dist/aggregation/shard-windows');
+const { ShardBatchBuilder } = require('../../dist/wire/shard-batch');
+const { WindowMerger } = require('../../dist/writer/merge');
 
 /** A shard's windows as the writer sees them: decoded, names resolved. */
 function closer(windows) {
