@@ -5,6 +5,7 @@ import { kafkaClientOf } from '../../kafka/client';
 import { OffsetCommits } from './commits';
 import type { KafkaSourceConfig } from '../config';
 import { PartitionProgress } from './partition-progress';
+import { singleOwnerAssigner } from './single-owner';
 import { partitionStartsOf } from './start';
 import type { Source, SourceBatch } from '../source';
 
@@ -32,8 +33,9 @@ export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig)
 /**
  * The Kafka source: one consumer of the group reads every partition of the topic, and
  * offsets are committed only from checkpoints the pipeline released (`batchDurable`), so delivery
- * is at-least-once. The job expects to be the group's only member, as its windows span all
- * partitions. On a rebalance, kafkajs re-reads kept partitions from the committed offsets; what
+ * is at-least-once. Its windows span all partitions, so one member of the group consumes: the
+ * single-owner assignor gives it every partition, and any other member gets none and stops before
+ * it reads, rather than writing windows of part of the topic. On a rebalance, kafkajs re-reads kept partitions from the committed offsets; what
  * was handed over already is skipped, and revoked partitions are no longer committed. A restart
  * replays from the committed offsets: events whose windows an earlier run made durable are skipped
  * by the pipeline, the rest are counted again in windows that were never written.
@@ -49,6 +51,9 @@ class KafkaSource implements Source {
   private starting: Promise<void> | null = null;
   /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
   private consuming = false;
+  private readonly startedAt = Date.now();
+  /** When this member last received the topic's partitions, or -1: its claim to keep them. */
+  private ownedSince = -1;
 
   constructor(private readonly config: KafkaSourceConfig) {
     const { topic, group, connection } = config;
@@ -56,7 +61,12 @@ class KafkaSource implements Source {
     this.job = `${group}/${topic}`;
     const kafka = kafkaClientOf(connection, 'clickstream');
     this.admin = kafka.admin();
-    this.consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: MAX_FETCH_WAIT_MS });
+    this.consumer = kafka.consumer({
+      groupId: group,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
+      partitionAssigners: [singleOwnerAssigner(() => ({ startedAt: this.startedAt, ownedSince: this.ownedSince }))],
+    });
     this.commits = new OffsetCommits(
       (offsets) => this.consumer.commitOffsets(offsets.map((offset) => ({ topic, ...offset }))),
       COMMIT_INTERVAL_MS,
@@ -115,6 +125,12 @@ class KafkaSource implements Source {
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       const assigned = payload.memberAssignment[this.config.topic] ?? [];
       this.commits.assign(assigned);
+      if (assigned.length === 0) {
+        this.ownedSince = -1;
+        this.bridge.fail(this.failureOf(new Error(sharedGroupMessage(this.config.group))));
+        return;
+      }
+      if (this.ownedSince === -1) this.ownedSince = Date.now();
       progress.keepOnly(new Set(assigned));
       this.consuming = true;
       if (this.bridge.isClosed()) this.pause();
@@ -122,7 +138,7 @@ class KafkaSource implements Source {
     this.consumer.on(events.CRASH, ({ payload }) => {
       // kafkajs has dropped the consumer group; on a restart, the next GROUP_JOIN brings one back.
       this.consuming = false;
-      if (!payload.restart) this.bridge.fail(this.failureOf(payload.error));
+      if (!payload.restart) this.bridge.fail(this.failureOf(explained(payload.error, this.config.group)));
     });
     this.consumer.on(events.END_BATCH_PROCESS, ({ payload }) => {
       // A batch of only control records or aborted messages skips eachBatch but moves the partition on.
@@ -162,4 +178,21 @@ class KafkaSource implements Source {
   private failureOf(error: Error): Error {
     return new Error(`Kafka source ${this.description}: ${error.message}`, { cause: error });
   }
+}
+
+function sharedGroupMessage(group: string): string {
+  return (
+    `another instance of this job consumes the topic in group ${group}; one instance per group consumes a ` +
+    'topic, so this one stops without reading or writing (give it another --group, or stop the other)'
+  );
+}
+
+/** The broker's words for a group whose members share no protocol, with what it means here. */
+function explained(error: Error, group: string): Error {
+  if ((error as Error & { type?: string }).type !== 'INCONSISTENT_GROUP_PROTOCOL') return error;
+  return new Error(
+    `${error.message}: group ${group} has a member of another build or another program, and members of one group ` +
+      'must all run the same clickstream build; this one stops without reading or writing',
+    { cause: error },
+  );
 }

@@ -1,0 +1,130 @@
+'use strict';
+// Until instances can share a topic's partitions, a group has one consuming member: a second instance of
+// the job in the same group stops with a clear message before it reads or writes, the first keeps every
+// partition, and a member of another build (another group protocol) is refused the same way.
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { spawn } = require('node:child_process');
+const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const Database = require('better-sqlite3');
+const { Kafka, logLevel } = require('kafkajs');
+const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+
+const ROOT = join(__dirname, '..', '..');
+const RUN = Date.now();
+const TOPIC = `group-safety-${RUN}`;
+const EVENTS = 20_000;
+const PARTITIONS = 4;
+const dir = mkdtempSync(join(tmpdir(), 'clickstream-group-safety-'));
+const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+
+/** A CLI process with its output collected and its exit as a promise. */
+function start(script, args) {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, stdout: '', stderr: '', exit: null };
+  child.stdout.on('data', (d) => (run.stdout += d));
+  child.stderr.on('data', (d) => (run.stderr += d));
+  run.exited = new Promise((resolve) => child.on('close', (code) => resolve((run.exit = code))));
+  return run;
+}
+
+async function waitFor(what, check, { timeoutMs = 120_000, run = null } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${run === null ? '' : `\n${run.stderr.slice(-3000)}`}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function committedTotal(group) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [{ partitions }] = await admin.fetchOffsets({ groupId: group, topics: [TOPIC] });
+    return partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function rowCount(db, table) {
+  const store = new Database(db, { readonly: true });
+  try {
+    return store.prepare(`SELECT count(*) AS n FROM ${table}`).get().n;
+  } finally {
+    store.close();
+  }
+}
+
+const job = (group, db, extra = []) => [
+  '--source', 'kafka', '--topic', TOPIC, '--group', group, '--brokers', KAFKA_BROKERS, '--from-beginning',
+  '--clock', 'event', '--threads', '1', '--sink', `sqlite:${db}`, '--dead-letter', join(dir, `${group}-dead.jsonl`), ...extra,
+];
+
+test.before(async () => {
+  if (!(await requireServices())) return;
+  const produced = start('produce.js', ['--topic', TOPIC, '--source', 'synthetic:dev', '--events', String(EVENTS), '--partitions', String(PARTITIONS), '--brokers', KAFKA_BROKERS]);
+  assert.is(await produced.exited, 0, produced.stderr);
+});
+
+test('a second instance in the group stops before reading or writing; the first keeps every partition', async () => {
+  if (!(await requireServices())) return;
+  const group = `group-safety-${RUN}`;
+  const first = start('main.js', job(group, join(dir, 'first.db')));
+  try {
+    // Its last windows stay open (no --stop-at-end), so it may commit nothing yet: wait for written windows.
+    await waitFor('the first instance to write windows', () => existsSync(join(dir, 'first.db')) && rowCount(join(dir, 'first.db'), 'windows') > 0, { run: first });
+    const second = start('main.js', job(group, join(dir, 'second.db')));
+    const code = await waitFor('the second instance to exit', () => second.exit !== null && second.exited, { run: second });
+    assert.is(code, 1, second.stderr.slice(-2000));
+    assert.match(second.stderr, `another instance of this job consumes the topic in group ${group}`);
+    assert.is(rowCount(join(dir, 'second.db'), 'windows'), 0, 'the second instance wrote no window');
+    assert.is(rowCount(join(dir, 'second.db'), 'client_page_visits'), 0);
+    assert.is(first.exit, null, `the first instance still runs: ${first.stderr.slice(-2000)}`);
+    // The first instance got every partition back when the second left: a run that finishes the topic in
+    // the same group afterwards commits every message, which it could not with a partition held elsewhere.
+    first.child.kill('SIGTERM');
+    assert.is(await first.exited, 0, first.stderr.slice(-2000));
+    assert.not.match(first.stderr, 'failed');
+    const finisher = start('main.js', job(group, join(dir, 'first.db'), ['--stop-at-end']));
+    assert.is(await finisher.exited, 0, finisher.stderr.slice(-2000));
+    assert.is(await committedTotal(group), EVENTS);
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+});
+
+test('a member of another program or build in the group makes the job stop with a clear message', async () => {
+  if (!(await requireServices())) return;
+  const group = `group-safety-foreign-${RUN}`;
+  // A plain kafkajs consumer speaks the RoundRobinAssigner protocol, as a build without the single-owner rule did.
+  const foreign = kafka.consumer({ groupId: group });
+  await foreign.connect();
+  try {
+    await foreign.subscribe({ topic: TOPIC, fromBeginning: true });
+    let joined = false;
+    foreign.on(foreign.events.GROUP_JOIN, () => (joined = true));
+    await foreign.run({ eachMessage: async () => {} });
+    await waitFor('the foreign consumer to join', () => joined);
+    const run = start('main.js', job(group, join(dir, 'foreign.db')));
+    assert.is(await run.exited, 1, run.stderr.slice(-2000));
+    assert.match(run.stderr, 'must all run the same clickstream build');
+    assert.is(rowCount(join(dir, 'foreign.db'), 'windows'), 0);
+  } finally {
+    await foreign.disconnect();
+  }
+});
+
+test.after(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+test.run();
