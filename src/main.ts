@@ -1,28 +1,27 @@
 #!/usr/bin/env node
-import { FlagError, usageOf } from './cli/flag-parser';
-import { MAIN_FLAGS, parseMainFlags } from './cli/main-flags';
+import { parseCommandLine, redactedCommandLine } from './cli/flag-parser';
+import { MAIN_COMMAND, mainCommandOf, type MainCommand } from './cli/main-flags';
 import { ProgressDisplay } from './cli/display';
 import { formatDuration } from './cli/duration';
+import type { DeadLetterConfig } from './dead-letters/dead-letters';
+import type { EngineMetrics } from './pipeline/metrics';
 import { Pipeline } from './pipeline/pipeline';
-import type { PipelineConfig } from './pipeline/config';
 import { describeSink } from './sinks/config';
+import type { ServedJob } from './http/job';
+import type { JobHttpServer } from './http/server';
 
-async function main(argv: readonly string[]): Promise<number> {
-  let config: PipelineConfig;
-  try {
-    const command = parseMainFlags(argv);
-    if (command.help) {
-      process.stdout.write(usageOf('node dist/main.js', MAIN_FLAGS));
-      return 0;
-    }
-    config = command.config;
-  } catch (error) {
-    if (!(error instanceof FlagError)) throw error;
-    process.stderr.write(`clickstream: ${error.message}\n`);
-    return 2;
-  }
+async function run(command: MainCommand, argv: readonly string[]): Promise<number> {
+  const deadLetters = command.config.deadLetters;
+  // The dead-letter file is appended to run after run: a marker line says which run the letters after it are from.
+  const config = {
+    ...command.config,
+    deadLetters:
+      deadLetters.kind === 'file'
+        ? { ...deadLetters, run: { time: new Date().toISOString(), command: redactedCommandLine(MAIN_COMMAND, argv) } }
+        : deadLetters,
+  };
   const pipeline = new Pipeline(config);
-  const progress = new ProgressDisplay(pipeline.metrics);
+  const progress = new ProgressDisplay(pipeline.metrics, command.logFormat);
   const onSignal = (signal: string) => {
     progress.log(`${signal}: stopping; writing the windows that are due`);
     pipeline.stop();
@@ -30,22 +29,64 @@ async function main(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const { windowMs, slideMs } = config.windows;
-  const { batchMs } = config;
-  progress.log(
-    `clickstream: ${pipeline.source.description} → ${describeSink(config.sink)}, ${config.clock.kind} clock, window ` +
-      `${formatDuration(windowMs)} sliding ${formatDuration(slideMs)}, batch ${formatDuration(batchMs)}, threads ${config.threads}`,
-  );
+  const sink = describeSink(config.sink);
+  const window = `window ${formatDuration(windowMs)} sliding ${formatDuration(slideMs)}, batch ${formatDuration(config.batchMs)}`;
+  progress.log(`clickstream: ${pipeline.source.description} → ${sink}, ${command.clockNote}, ${window}, threads ${config.threads}`);
+  let server: JobHttpServer | null = null;
+  if (command.http !== null) {
+    const job: ServedJob = {
+      metrics: pipeline.metrics,
+      status: () => pipeline.status(),
+      lag: () => pipeline.source.lag?.() ?? null,
+      hasLag: config.source.kind === 'kafka',
+      eventClock: config.clock.kind === 'event',
+      store: config.sink.kind === 'sqlite' || config.sink.kind === 'cassandra' ? config.sink : null,
+      description: { source: pipeline.source.description, sink, clock: command.clockNote, window, threads: config.threads },
+    };
+    const { JobHttpServer } = require('./http/server') as typeof import('./http/server');
+    try {
+      server = await JobHttpServer.start(command.http, job);
+    } catch (error) {
+      progress.error(`cannot serve HTTP on ${command.http.host}:${command.http.port}: ${messageOf(error)}`);
+      return 1;
+    }
+    const guarded = command.http.token === null ? '' : ' (/api/* and the dashboard need the token)';
+    progress.log(`dashboard ${server.url}, metrics ${server.url}metrics${guarded}`, { url: server.url });
+  }
   progress.start();
   try {
     await pipeline.run();
     progress.stop();
-    progress.log('done', progress.summary());
+    warnIfAllRejected(progress, pipeline.metrics, config.deadLetters);
+    progress.logSummary('done');
     return 0;
   } catch (error) {
     progress.stop();
-    progress.log(`clickstream failed: ${error instanceof Error ? error.message : String(error)}`, progress.summary());
+    progress.logSummary(`clickstream failed: ${messageOf(error)}`, 'error');
     return 1;
+  } finally {
+    await server?.close();
   }
+}
+
+/** A run that accepted nothing is no success, even when it exits 0: say so, and where the rejects went. */
+function warnIfAllRejected(progress: ProgressDisplay, metrics: EngineMetrics, deadLetters: DeadLetterConfig): void {
+  const { received } = metrics;
+  if (received === 0 || metrics.rejectedTotal() < received) return;
+  const where = deadLetters.kind === 'file' ? deadLetters.path : `kafka:${deadLetters.topic}`;
+  progress.warn(`every one of the ${received.toLocaleString('en')} messages read was rejected; see the dead letters in ${where}`, {
+    deadLetters: where,
+  });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(MAIN_COMMAND, argv, mainCommandOf);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  return run(parsed.command, argv);
 }
 
 main(process.argv.slice(2)).then(
@@ -53,7 +94,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`clickstream: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(JSON.stringify({ level: 'error', time: new Date().toISOString(), msg: `clickstream: ${text}` }) + '\n');
     process.exitCode = 1;
   },
 );

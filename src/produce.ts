@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-/** `node dist/produce.js`: fills a Kafka topic from the synthetic generator or a file, for tests and benchmarks. */
+/** `clickstream-produce`: fills a Kafka topic from the synthetic generator or a file, for tests and benchmarks. */
 import { performance } from 'node:perf_hooks';
 import { Partitioners } from 'kafkajs';
-import { FlagError } from './cli/flag-parser';
-import { PRODUCE_USAGE, parseProduceFlags, type ProduceConfig } from './cli/produce-flags';
+import { parseCommandLine } from './cli/flag-parser';
+import { PRODUCE_COMMAND, produceConfigOf, type ProduceConfig } from './cli/produce-flags';
 import { Partitioning } from './produce/partitioning';
 import { produceEvents } from './produce/produce-events';
 import { Sender } from './produce/sender';
@@ -13,7 +13,6 @@ import { kafkaClientOf } from './kafka/client';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 const PROGRESS_EVERY_MS = 1000;
 
 async function produce(config: ProduceConfig): Promise<void> {
@@ -50,17 +49,13 @@ function report(what: string, events: number, started: number, out: NodeJS.Write
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommandLine(PRODUCE_COMMAND, argv, produceConfigOf);
+  if ('exitCode' in parsed) return parsed.exitCode;
   try {
-    const command = parseProduceFlags(argv);
-    if (command.help) process.stdout.write(PRODUCE_USAGE);
-    else await produce(command.config);
+    await produce(parsed.command);
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof FlagError) {
-      process.stderr.write(`produce: ${error.message}\nRun with --help for usage.\n`);
-      return EXIT_USAGE;
-    }
-    process.stderr.write(`produce: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${PRODUCE_COMMAND.name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -1,4 +1,4 @@
-import { FlagError, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
+import { FlagError, secretFlag, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { CassandraConfig } from '../stores/cassandra/config';
 
 /** Connection flags shared by the streaming job and the recommender. */
@@ -7,7 +7,8 @@ export const CASSANDRA_FLAGS: readonly FlagDefinition[] = [
   { name: 'keyspace', value: 'NAME', help: 'Cassandra keyspace', default: 'csc8101' },
   { name: 'local-dc', value: 'DC', help: 'Cassandra local data center', default: 'datacenter1' },
   { name: 'cassandra-user', value: 'USER', help: 'Cassandra username (with --cassandra-password)' },
-  { name: 'cassandra-password', value: 'PASSWORD', help: 'Cassandra password (never printed)' },
+  { name: 'cassandra-password', value: 'PASSWORD', help: 'Cassandra password (never printed)', secret: true },
+  { name: 'cassandra-password-file', value: 'PATH', help: 'Cassandra password from this file (one line)' },
   { name: 'cassandra-tls', value: null, help: 'connect to Cassandra with TLS' },
 ];
 
@@ -20,7 +21,7 @@ export function cassandraConfigOf(flags: RawFlags): CassandraConfig {
   // Keyspace names are unquoted CQL identifiers in every statement, so they are restricted here.
   if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace)) throw new FlagError('--keyspace must be a CQL identifier (letters, digits, _)');
   const username = flags.get('cassandra-user');
-  const password = flags.get('cassandra-password');
+  const password = secretFlag(flags, 'cassandra-password');
   if ((username === undefined) !== (password === undefined)) {
     throw new FlagError('--cassandra-user and --cassandra-password go together');
   }

@@ -1,4 +1,4 @@
-import { FlagError, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
+import { FlagError, secretFlag, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { KafkaConnection, KafkaSasl } from '../kafka/connection';
 
 /** Connection flags shared by the streaming job and the producer command. */
@@ -7,7 +7,8 @@ export const KAFKA_CONNECTION_FLAGS: readonly FlagDefinition[] = [
   { name: 'kafka-tls', value: null, help: 'connect to Kafka with TLS' },
   { name: 'kafka-sasl', value: 'MECHANISM', help: 'Kafka SASL: plain, scram-sha-256 or scram-sha-512' },
   { name: 'kafka-user', value: 'USER', help: 'Kafka SASL username' },
-  { name: 'kafka-password', value: 'PASSWORD', help: 'Kafka SASL password (never printed)' },
+  { name: 'kafka-password', value: 'PASSWORD', help: 'Kafka SASL password (never printed)', secret: true },
+  { name: 'kafka-password-file', value: 'PATH', help: 'Kafka SASL password from this file (one line)' },
 ];
 
 export function isKafkaConnectionFlag(name: string): boolean {
@@ -25,7 +26,7 @@ export function kafkaConnectionOf(flags: RawFlags): KafkaConnection {
 function saslOf(flags: RawFlags): KafkaSasl | null {
   const mechanism = flags.get('kafka-sasl');
   const username = flags.get('kafka-user');
-  const password = flags.get('kafka-password');
+  const password = secretFlag(flags, 'kafka-password');
   if (mechanism === undefined) {
     if (username !== undefined || password !== undefined) throw new FlagError('--kafka-user and --kafka-password need --kafka-sasl');
     return null;

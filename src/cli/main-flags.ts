@@ -2,7 +2,20 @@ import { availableParallelism } from 'node:os';
 import { parseDuration } from './duration';
 import { CASSANDRA_FLAGS, cassandraConfigOf } from './cassandra-flags';
 import { KAFKA_CONNECTION_FLAGS, isKafkaConnectionFlag, kafkaConnectionOf } from './kafka-flags';
-import { FlagError, integerFlag, parseRawFlags, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
+import {
+  FlagError,
+  HELP_FLAG,
+  VERSION_FLAG,
+  envNameOf,
+  integerFlag,
+  naming,
+  stringFlag,
+  type CommandDefinition,
+  type FlagDefinition,
+  type RawFlags,
+} from './flag-parser';
+import { HTTP_FLAGS, httpOptionsOf, type HttpOptions } from './http-flags';
+import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
 import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
 import type { ClockConfig } from '../pipeline/clock';
@@ -14,15 +27,18 @@ import { nominalRate, profileNamed } from '../sources/synthetic/profiles';
 import { DEFAULT_SQLITE_PATH } from '../stores/sqlite/schema';
 import { createWindowSpec, windowSpecProblem, type WindowSpec } from '../windows/spec';
 
+/** What `--clock` is when not given: a recorded file's arrival times mean nothing. */
+const CLOCK_DEFAULTS = 'event for file sources, wall for kafka and synthetic';
+
 export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'source', value: 'SOURCE', help: 'synthetic:dev | synthetic:production | file:PATH (- = stdin) | kafka', default: 'synthetic:dev' },
   { name: 'sink', value: 'SINK', help: 'sqlite:PATH | cassandra | jsonl:PATH (- = stdout) | none', default: `sqlite:${DEFAULT_SQLITE_PATH}` },
   { name: 'batch', value: 'DURATION', help: 'batch interval; durations like 500ms, 5s, 2m, 1h', default: '5s' },
   { name: 'window', value: 'DURATION', help: 'window length, a multiple of --batch', default: '2m' },
   { name: 'slide', value: 'DURATION', help: 'slide interval, a multiple of --batch, at most --window', default: '1m' },
-  { name: 'clock', value: 'wall|event', help: 'window by arrival time (wall) or by event timestamp (event)', default: 'wall' },
+  { name: 'clock', value: 'wall|event', help: `window by arrival time (wall) or by event timestamp (event) (default: ${CLOCK_DEFAULTS})` },
   { name: 'lateness', value: 'DURATION', help: 'event clock: allowed disorder behind the newest event', default: '10s' },
-  { name: 'idle-timeout', value: 'DURATION', help: 'event clock: a partition silent this long stops holding the watermark', default: '30s' },
+  { name: 'idle-timeout', value: 'DURATION', help: 'kafka, event clock: a partition silent this long stops holding the watermark', default: '30s' },
   { name: 'threads', value: 'N', help: 'aggregation worker threads (default: cores - 1, at least 1)' },
   { name: 'rate', value: 'N|max', help: 'synthetic: events per second (default: the profile\'s nominal rate)' },
   { name: 'events', value: 'N', help: 'synthetic: stop after N events (then every open window is emitted)' },
@@ -34,21 +50,29 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'stop-at-end', value: null, help: 'kafka: stop at the end offsets of the start, emit all windows, commit, exit 0' },
   ...KAFKA_CONNECTION_FLAGS,
   ...CASSANDRA_FLAGS,
-  { name: 'help', alias: '-h', value: null, help: 'this text' },
+  ...HTTP_FLAGS,
+  LOG_FORMAT_FLAG,
+  HELP_FLAG,
+  VERSION_FLAG,
 ];
 
-export type MainCommand = { readonly help: true } | { readonly help: false; readonly config: PipelineConfig };
+export const MAIN_COMMAND: CommandDefinition = { name: 'clickstream', flags: MAIN_FLAGS };
 
-/** Parses and validates the whole command line before anything starts; throws FlagError. */
-export function parseMainFlags(argv: readonly string[]): MainCommand {
-  const flags = parseRawFlags(argv, MAIN_FLAGS);
-  if (flags.has('help')) return { help: true };
+export interface MainCommand {
+  readonly config: PipelineConfig;
+  /** Which clock is in force and why, for the start line: e.g. `event clock (default for file sources)`. */
+  readonly clockNote: string;
+  readonly http: HttpOptions | null;
+  readonly logFormat: LogFormat | null;
+}
+
+/** Validates the whole command line before anything starts; throws FlagError. */
+export function mainCommandOf(flags: RawFlags): MainCommand {
   const batchMs = durationFlag(flags, 'batch', 1);
-  const windows = windowSpecOf(flags, batchMs);
-  const clock = clockOf(flags);
   const source = sourceOf(flags);
+  const { clock, note } = clockOf(flags, source);
+  const windows = windowSpecOf(flags, batchMs, clock);
   return {
-    help: false,
     config: {
       source,
       sink: sinkOf(flags),
@@ -58,29 +82,48 @@ export function parseMainFlags(argv: readonly string[]): MainCommand {
       threads: integerFlag(flags, 'threads', 1, 256, Math.max(1, availableParallelism() - 1)),
       deadLetters: deadLettersOf(flags, source),
     },
+    clockNote: note,
+    http: httpOptionsOf(flags),
+    logFormat: logFormatOf(flags),
   };
 }
 
 function durationFlag(flags: RawFlags, name: string, min: number): number {
   const text = stringFlag(flags, name);
   const ms = parseDuration(text);
+  if (ms === 0 && min > 0) throw new FlagError(naming(flags, `--${name} must be positive, not ${text}`));
   if (!(ms >= min)) throw new FlagError(`--${name} must be a duration like 500ms, 5s, 2m or 1h, not "${text}"`);
   return ms;
 }
 
-function windowSpecOf(flags: RawFlags, batchMs: number): WindowSpec {
+function windowSpecOf(flags: RawFlags, batchMs: number, clock: ClockConfig): WindowSpec {
   const window = durationFlag(flags, 'window', 1);
   const slide = durationFlag(flags, 'slide', 1);
   const problem = batchIntervalProblem(batchMs, window, slide) ?? windowSpecProblem(window, slide);
-  if (problem !== null) throw new FlagError(problem);
-  return createWindowSpec(window, slide, durationFlag(flags, 'lateness', 0));
+  if (problem !== null) throw new FlagError(naming(flags, problem));
+  // Lateness is the event clock's grace; the wall clock has none.
+  return createWindowSpec(window, slide, clock.kind === 'event' ? durationFlag(flags, 'lateness', 0) : 0);
 }
 
-function clockOf(flags: RawFlags): ClockConfig {
-  const clock = stringFlag(flags, 'clock');
+/** The clock, by default event for a file (its arrival times mean nothing) and wall otherwise. */
+function clockOf(flags: RawFlags, source: SourceConfig): { clock: ClockConfig; note: string } {
+  const given = flags.get('clock');
+  const clock = typeof given === 'string' ? given : source.kind === 'file' ? 'event' : 'wall';
   if (clock !== 'wall' && clock !== 'event') throw new FlagError(`--clock must be wall or event, not "${clock}"`);
-  const idleTimeoutMs = durationFlag(flags, 'idle-timeout', 1);
-  return clock === 'wall' ? { kind: 'wall' } : { kind: 'event', idleTimeoutMs };
+  const why = typeof given === 'string'
+    ? flags.fromEnvironment.has('clock') ? envNameOf('clock') : '--clock'
+    : `default for ${source.kind === 'file' ? 'file' : source.kind} sources`;
+  const note = `${clock} clock (${why})`;
+  // Flags that would silently do nothing with this clock or source are refused, like --rate with a file.
+  if (clock === 'wall') {
+    const eventOnly = ['lateness', 'idle-timeout'].find((name) => flags.has(name));
+    if (eventOnly !== undefined) throw new FlagError(`--${eventOnly} applies only to --clock event (in force: ${note})`);
+    return { clock: { kind: 'wall' }, note };
+  }
+  if (source.kind !== 'kafka' && flags.has('idle-timeout')) {
+    throw new FlagError('--idle-timeout applies only to --source kafka: a source of one partition never waits for another');
+  }
+  return { clock: { kind: 'event', idleTimeoutMs: durationFlag(flags, 'idle-timeout', 1) }, note };
 }
 
 const KAFKA_SOURCE_FLAGS = ['topic', 'group', 'from-beginning', 'stop-at-end'];

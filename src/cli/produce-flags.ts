@@ -1,4 +1,4 @@
-import { integerFlag, parseRawFlags, stringFlag, usageOf, type FlagDefinition } from './flag-parser';
+import { HELP_FLAG, VERSION_FLAG, integerFlag, stringFlag, type CommandDefinition, type FlagDefinition, type RawFlags } from './flag-parser';
 import { KAFKA_CONNECTION_FLAGS, kafkaConnectionOf } from './kafka-flags';
 import { SEED_FLAG, eventsOf, localSourceOf, topicNameOf } from './source-flags';
 import type { KafkaConnection } from '../kafka/connection';
@@ -23,31 +23,25 @@ export const PRODUCE_FLAGS: readonly FlagDefinition[] = [
   SEED_FLAG,
   { name: 'partitions', value: 'N', help: 'partitions of a topic created here', default: '3' },
   ...KAFKA_CONNECTION_FLAGS,
-  { name: 'help', alias: '-h', value: null, help: 'this text' },
+  HELP_FLAG,
+  VERSION_FLAG,
 ];
 
-export const PRODUCE_USAGE = usageOf('node dist/produce.js', PRODUCE_FLAGS);
+export const PRODUCE_COMMAND: CommandDefinition = { name: 'clickstream-produce', flags: PRODUCE_FLAGS };
 
-export type ProduceCommand = { readonly help: true } | { readonly help: false; readonly config: ProduceConfig };
-
-/** Parses and validates the command line before anything connects; throws FlagError. */
-export function parseProduceFlags(argv: readonly string[]): ProduceCommand {
-  const flags = parseRawFlags(argv, PRODUCE_FLAGS);
-  if (flags.has('help')) return { help: true };
+/** Validates the command line before anything connects; throws FlagError. */
+export function produceConfigOf(flags: RawFlags): ProduceConfig {
   const topic = topicNameOf(flags, '--topic is required');
   const events = eventsOf(flags);
   return {
-    help: false,
-    config: {
-      connection: kafkaConnectionOf(flags),
-      topic,
-      partitions: integerFlag(flags, 'partitions', 1, 10_000),
-      source: localSourceOf(flags, stringFlag(flags, 'source'), {
-        forms: 'synthetic:dev, synthetic:production or file:PATH',
-        events,
-        defaultRate: () => 'max',
-      }),
+    connection: kafkaConnectionOf(flags),
+    topic,
+    partitions: integerFlag(flags, 'partitions', 1, 10_000),
+    source: localSourceOf(flags, stringFlag(flags, 'source'), {
+      forms: 'synthetic:dev, synthetic:production or file:PATH',
       events,
-    },
+      defaultRate: () => 'max',
+    }),
+    events,
   };
 }

@@ -1,10 +1,18 @@
 /** Command-line flags of `node dist/recommend.js`, parsed strictly. */
 import { CASSANDRA_FLAGS, cassandraConfigOf } from './cassandra-flags';
-import { FlagError, type FlagDefinition, type RawFlags, integerFlag, parseRawFlags, stringFlag, usageOf } from './flag-parser';
-import type { SinkConfig } from '../sinks/config';
+import {
+  FlagError,
+  HELP_FLAG,
+  VERSION_FLAG,
+  type CommandDefinition,
+  type FlagDefinition,
+  type RawFlags,
+  integerFlag,
+  stringFlag,
+} from './flag-parser';
+import type { StoreChoice } from '../recommender/open-store';
+import { MAX_N } from '../recommender/recommend';
 import { DEFAULT_SQLITE_PATH } from '../stores/sqlite/schema';
-
-const MAX_N = 1000;
 
 const RECOMMEND_FLAGS: readonly FlagDefinition[] = [
   { name: 'client', value: 'ID', help: 'client_id to recommend for (required)' },
@@ -13,16 +21,18 @@ const RECOMMEND_FLAGS: readonly FlagDefinition[] = [
   { name: 'json', value: null, help: 'print a JSON array of {"rank","page","visitors"}' },
   { name: 'store', value: 'sqlite:PATH|cassandra', help: 'where the windows are', default: `sqlite:${DEFAULT_SQLITE_PATH}` },
   ...CASSANDRA_FLAGS,
-  { name: 'help', alias: '-h', value: null, help: 'print this text' },
+  HELP_FLAG,
+  VERSION_FLAG,
 ];
 
-export const RECOMMEND_USAGE = `${usageOf('node dist/recommend.js', RECOMMEND_FLAGS)}
-Recommends the top N pages of topic T in its latest window, minus the pages the client
+export const RECOMMEND_COMMAND: CommandDefinition = {
+  name: 'clickstream-recommend',
+  flags: RECOMMEND_FLAGS,
+  about: `Recommends the top N pages of topic T in its latest window, minus the pages the client
 visited in that window or the two windows emitted just before it.
-`;
+`,
+};
 
-/** The recommender reads where the sink wrote, with the same settings. */
-export type StoreChoice = Extract<SinkConfig, { kind: 'sqlite' | 'cassandra' }>;
 
 export interface RecommendRequest {
   readonly clientId: string;
@@ -31,8 +41,6 @@ export interface RecommendRequest {
   readonly json: boolean;
   readonly store: StoreChoice;
 }
-
-export type RecommendCommand = { readonly help: true } | ({ readonly help: false } & RecommendRequest);
 
 function required(flags: RawFlags, name: string): string {
   const value = flags.get(name);
@@ -58,11 +66,8 @@ function parseStore(flags: RawFlags): StoreChoice {
 }
 
 /** Throws FlagError with a message naming the offending flag. */
-export function parseRecommendFlags(argv: readonly string[]): RecommendCommand {
-  const flags = parseRawFlags(argv, RECOMMEND_FLAGS);
-  if (flags.has('help')) return { help: true };
+export function recommendRequestOf(flags: RawFlags): RecommendRequest {
   return {
-    help: false,
     clientId: required(flags, 'client'),
     topic: required(flags, 'topic'),
     n: requiredN(flags),

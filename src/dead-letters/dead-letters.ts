@@ -1,15 +1,15 @@
 import type { KafkaConnection } from '../kafka/connection';
 import type { DeadLetters } from './dead-letter';
-import { createFileDeadLetters } from './file-dead-letters';
+import { createFileDeadLetters, type RunMarker } from './file-dead-letters';
 
 /** Dead letters go to a file, or with Kafka optionally to a topic. */
 export type DeadLetterConfig =
-  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'file'; readonly path: string; readonly run?: RunMarker }
   | { readonly kind: 'kafka'; readonly topic: string; readonly connection: KafkaConnection };
 
 /** Loads the Kafka producer only when dead letters go to a topic. */
 export function createDeadLetters(config: DeadLetterConfig): DeadLetters {
-  if (config.kind === 'file') return createFileDeadLetters(config.path);
+  if (config.kind === 'file') return createFileDeadLetters(config.path, config.run);
   const { createKafkaDeadLetters } = require('./kafka-dead-letters') as typeof import('./kafka-dead-letters');
   return createKafkaDeadLetters(config.connection, config.topic);
 }

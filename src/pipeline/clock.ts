@@ -27,6 +27,8 @@ export interface WindowClock {
   dueOnStop(arrival: number): number;
   /** Milliseconds from a window's completion to its durability, or negative when not meaningful. */
   latencyOf(closeIssuedAt: number, windowEnd: number, now: number): number;
+  /** The event-time watermark (ms), or null for the wall clock or before the first event. */
+  watermark(): number | null;
 }
 
 export function createClock(config: ClockConfig, spec: WindowSpec): WindowClock {
@@ -63,6 +65,10 @@ class WallClock implements WindowClock {
   latencyOf(_closeIssuedAt: number, windowEnd: number, now: number): number {
     return now - windowEnd;
   }
+
+  watermark(): null {
+    return null;
+  }
 }
 
 /** An event's time is its timestamp; a window ends when the watermark (grace included) passes it. */
@@ -70,11 +76,11 @@ class EventClock implements WindowClock {
   readonly kind = 'event';
   readonly keepsEventTimes = false;
   readonly admitsLateEvents = true;
-  private readonly watermark: Watermark;
+  private readonly watermarks: Watermark;
   private touchedPartitions = 0;
 
   constructor(graceMs: number, idleTimeoutMs: number) {
-    this.watermark = new Watermark(graceMs, idleTimeoutMs);
+    this.watermarks = new Watermark(graceMs, idleTimeoutMs);
   }
 
   timeOf(timestamp: number): number {
@@ -86,13 +92,13 @@ class EventClock implements WindowClock {
    * deliver or go idle. A Kafka source learns the count only as it starts, so this is asked per batch.
    */
   batchArrived(partition: number, partitions: number, arrival: number): number {
-    while (this.touchedPartitions < partitions) this.watermark.touch(this.touchedPartitions++, arrival);
-    return this.watermark.touch(partition, arrival);
+    while (this.touchedPartitions < partitions) this.watermarks.touch(this.touchedPartitions++, arrival);
+    return this.watermarks.touch(partition, arrival);
   }
 
   /** Per event, so which events are late never depends on batching. */
   eventSeen(partition: number, time: number): number {
-    return this.watermark.observe(partition, time);
+    return this.watermarks.observe(partition, time);
   }
 
   ticked(): number {
@@ -106,5 +112,10 @@ class EventClock implements WindowClock {
   /** From the close (the watermark passing the end): event time and wall time do not compare. */
   latencyOf(closeIssuedAt: number): number {
     return performance.now() - closeIssuedAt;
+  }
+
+  watermark(): number | null {
+    const value = this.watermarks.value;
+    return value === -Infinity ? null : value;
   }
 }

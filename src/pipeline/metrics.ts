@@ -10,6 +10,8 @@ export interface EngineEvents {
   windowsClosed: [through: number];
   /** A write of windows became durable. */
   windowsDurable: [report: DurableReport];
+  /** A window-end → durable latency (ms) was measured. */
+  latencyRecorded: [ms: number];
 }
 
 /** The engine's counters of one run, owned by the pipeline and read by displays and the final summary. */
@@ -43,6 +45,7 @@ export class EngineMetrics extends EventEmitter<EngineEvents> {
   recordLatency(ms: number): void {
     this.latencies.push(ms);
     this.allLatencies.push(ms);
+    this.emit('latencyRecorded', ms);
   }
 
   /** p50, p99 and max of every latency of the run, or null before the first window. */

@@ -13,6 +13,7 @@ import { PendingCheckpoints } from './checkpoints';
 import { createClock, type WindowClock } from './clock';
 import type { PipelineConfig } from './config';
 import { EngineMetrics } from './metrics';
+import type { PipelineStatus } from './status';
 
 /** What a run is built from besides its config; a test harness passes its own. */
 export interface PipelineParts {
@@ -117,6 +118,22 @@ export class Pipeline {
       await this.dispatcher.destroy();
       await this.deadLetters.close();
     }
+  }
+
+  status(): PipelineStatus {
+    return {
+      running: this.running,
+      sinkOpen: this.writer !== null && this.running,
+      sourceConnected: this.source.partitionCount() > 0,
+      stopping: this.stopping,
+      failure: this.failure?.message ?? null,
+      threads: this.config.threads,
+      liveThreads: this.dispatcher.liveThreads(),
+      queuedTasks: this.dispatcher.queuedTasks(),
+      pendingWrites: this.writes.size,
+      closedThrough: Number.isFinite(this.frontier) ? this.frontier : null,
+      watermark: this.clock.watermark(),
+    };
   }
 
   /** Stops consuming; what is due is still written, and the source commits what is durable. */

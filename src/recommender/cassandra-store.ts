@@ -42,6 +42,11 @@ function readsOver(read: Read, cql: ReadCql): Reads {
       );
       return new Set(perWindow.flat().map((row) => row.get('page') as string));
     },
+    topics: async (limit) => {
+      const topics = (await allRows(read, cql.topics, [])).map((row) => row.get('topic') as string);
+      // In code-point order of the UTF-8 bytes, as SQLite lists them.
+      return topics.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).slice(0, limit);
+    },
   };
 }
 
@@ -65,6 +70,7 @@ export function createCassandraStore(config: CassandraConfig): RecommenderStore 
     topPages: async (topic, windowEnd, n) => (await ready()).topPages(topic, windowEnd, n),
     windowsBefore: async (windowEnd, count) => (await ready()).windowsBefore(windowEnd, count),
     visitedPages: async (clientId, topic, windowEnds) => (await ready()).visitedPages(clientId, topic, windowEnds),
+    topics: async (limit) => (await ready()).topics(limit),
     close: async () => {
       await client?.shutdown();
     },

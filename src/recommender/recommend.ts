@@ -1,5 +1,8 @@
 import type { RecommenderStore } from './store';
 
+/** The largest N a recommendation may ask for. */
+export const MAX_N = 1000;
+
 /** The window of the recommendation plus the two emitted just before it: a client's recent visits. */
 const EXCLUSION_WINDOWS = 3;
 
@@ -41,4 +44,25 @@ export async function recommend(store: RecommenderStore, query: RecommendQuery):
     .filter(({ page }) => !visited.has(page))
     .map(({ page, visitors }, index) => ({ rank: index + 1, page, visitors }));
   return { windowEnd, pages };
+}
+
+/** Topics an unknown topic's message lists at most. */
+const LISTED_TOPICS = 20;
+
+/**
+ * What to tell the user beside the list, or null: an unknown topic with the topics there are, or a
+ * client who visited every top page. `storeName` names the store in the message.
+ */
+export async function noteOf(store: RecommenderStore, query: RecommendQuery, result: RecommendResult, storeName: string): Promise<string | null> {
+  if (result.windowEnd === null) {
+    const topics = await store.topics(LISTED_TOPICS + 1);
+    if (topics.length === 0) return `no windows with topic "${query.topic}" in ${storeName}: the store has no windows`;
+    const listed = topics.slice(0, LISTED_TOPICS).map((topic) => JSON.stringify(topic)).join(', ');
+    const more = topics.length > LISTED_TOPICS ? `, … (first ${LISTED_TOPICS})` : '';
+    return `no windows with topic "${query.topic}" in ${storeName}; its topics: ${listed}${more}`;
+  }
+  if (result.pages.length === 0) {
+    return `nothing to recommend: client "${query.clientId}" visited every top page of "${query.topic}" in the last 3 windows`;
+  }
+  return null;
 }

@@ -13,5 +13,7 @@ export interface RecommenderStore {
   windowsBefore(windowEnd: number, count: number): Promise<number[]>;
   /** Pages of the topic the client visited in any of the given windows. */
   visitedPages(clientId: string, topic: string, windowEnds: readonly number[]): Promise<Set<string>>;
+  /** Up to `limit` topics that have rows, in code-point order. */
+  topics(limit: number): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -76,6 +76,18 @@ export class ShardDispatcher {
     return this.builders.length;
   }
 
+  /** Tasks sent to the workers and not finished yet, over every shard (read by the metrics endpoint). */
+  queuedTasks(): number {
+    let tasks = 0;
+    for (const queued of this.queued) tasks += queued;
+    return tasks;
+  }
+
+  /** Worker threads alive now. */
+  liveThreads(): number {
+    return this.pool.threads.length;
+  }
+
   /** Adds one event to its shard's batch, sending the batch when it is full. */
   add(shard: number, clientId: string, topic: string, page: string, time: number, eventTime: number): void {
     const builder = this.builders[shard];

@@ -19,6 +19,11 @@ export class Watermark {
     private readonly idleTimeoutMs: number,
   ) {}
 
+  /** The watermark now: -Infinity before the first event. */
+  get value(): number {
+    return this.current;
+  }
+
   /** Records an event time of a partition; returns the watermark. */
   observe(partition: number, eventTime: number): number {
     if (eventTime > this.highest[partition]) {

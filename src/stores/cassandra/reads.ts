@@ -12,6 +12,8 @@ export function readCql(keyspace: string) {
     topicWindowsBefore: `SELECT window_end FROM ${keyspace}.topic_windows WHERE topic = ? AND day = ? AND window_end < ? LIMIT ?`,
     previousWrite: `SELECT topics, WRITETIME(events) AS written FROM ${keyspace}.windows WHERE day = ? AND window_end = ?`,
     progress: `SELECT closed_through FROM ${keyspace}.progress WHERE job = ?`,
+    // The one read of a whole table, a row per topic: for an unknown topic's message and the dashboard.
+    topics: `SELECT topic, window_end FROM ${keyspace}.topic_latest_window`,
   } as const;
 }
 

@@ -1,0 +1,53 @@
+import type { StoreChoice } from '../../recommender/open-store';
+import type { RankedPage } from '../../recommender/store';
+
+/** A window as the store holds it, with its most visited pages per topic. */
+export interface WrittenWindow {
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  readonly windowTs: number;
+  readonly events: number;
+  /** Rows over the three tables, as the writer counts them. */
+  readonly rows: number;
+  /** Each topic of the window (code-point order) with its top pages by visitors. */
+  readonly topics: readonly { readonly topic: string; readonly pages: readonly RankedPage[] }[];
+}
+
+/** The latest windows of a store, newest first. */
+export interface WindowReads {
+  latest(limit: number, pagesPerTopic: number): Promise<WrittenWindow[]>;
+  close(): Promise<void>;
+}
+
+/** A window's rows and top pages once read, by window_end and events (a replay changes them). */
+export type WindowDetail = Pick<WrittenWindow, 'rows' | 'topics'>;
+
+/** Details stay cached this many windows at most: more than any page of the dashboard shows. */
+const CACHED_WINDOWS = 256;
+
+/** Reads each window's details once: a written window only changes when a replay rewrites it. */
+export class DetailCache {
+  private readonly details = new Map<string, Promise<WindowDetail>>();
+
+  get(windowEnd: number, events: number, pagesPerTopic: number, read: () => Promise<WindowDetail>): Promise<WindowDetail> {
+    const key = `${windowEnd}/${events}/${pagesPerTopic}`;
+    let detail = this.details.get(key);
+    if (detail === undefined) {
+      detail = read();
+      detail.catch(() => this.details.delete(key));
+      this.details.set(key, detail);
+      if (this.details.size > CACHED_WINDOWS) this.details.delete(this.details.keys().next().value!);
+    }
+    return detail;
+  }
+}
+
+/** Reads of the store the job writes; each store's driver is loaded only when it is chosen. */
+export function createWindowReads(store: StoreChoice): WindowReads {
+  switch (store.kind) {
+    case 'sqlite':
+      return (require('./sqlite-windows') as typeof import('./sqlite-windows')).createSqliteWindowReads(store.path);
+    case 'cassandra':
+      return (require('./cassandra-windows') as typeof import('./cassandra-windows')).createCassandraWindowReads(store.cassandra);
+  }
+}

@@ -1,0 +1,20 @@
+/** How the run is doing, for health and readiness checks and gauges; cheap to read, read on request. */
+export interface PipelineStatus {
+  readonly running: boolean;
+  /** The writer thread has opened the sink. */
+  readonly sinkOpen: boolean;
+  /** The source knows its partitions (for Kafka: it reached the brokers and the topic). */
+  readonly sourceConnected: boolean;
+  readonly stopping: boolean;
+  readonly failure: string | null;
+  readonly threads: number;
+  readonly liveThreads: number;
+  /** Tasks queued for the aggregation workers. */
+  readonly queuedTasks: number;
+  /** Closes of windows waiting for the writer thread. */
+  readonly pendingWrites: number;
+  /** Every window ending at or before this (ms) is closed; null before the first close. */
+  readonly closedThrough: number | null;
+  /** Event clock: the watermark (ms); null otherwise. */
+  readonly watermark: number | null;
+}
