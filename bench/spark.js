@@ -23,6 +23,8 @@
 // - Rows: every JSONL output (ours and Spark's, every round) is read back, each row normalised
 //   (its table and SPEC §4 fields, in order) and hashed; the sorted hashes must equal those of
 //   Spark's first round. The SQLite runs' row counts are checked against them too.
+// - Ours runs from a copy of dist/ taken at the start (built first if dist/ is missing), so a rebuild
+//   during the bench does not mix two builds in one table; the table names the build's time and hash.
 const { spawn, spawnSync } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
@@ -35,7 +37,7 @@ const VENV = join(ROOT, '.venv-spark');
 const VENV_PYTHON = join(VENV, 'bin', 'python');
 const SPARK_JOB = join(__dirname, 'spark_job.py');
 const MEASURE = join(__dirname, 'measure.py');
-const MAIN = join(ROOT, 'dist', 'main.js');
+const DIST = join(ROOT, 'dist');
 
 /** SPEC §4: each table's fields, in the order a normalised row lists them. */
 const TABLES = {
@@ -108,9 +110,29 @@ function outputOf(command, args) {
 
 /** dist/ from the sources if it is missing. */
 function ensureBuilt() {
-  if (fs.existsSync(MAIN)) return;
+  if (fs.existsSync(join(DIST, 'main.js'))) return;
   log('dist/main.js is missing: npm run build');
   check('npm', ['run', 'build'], 'the build');
+}
+
+/**
+ * A copy of dist/ to run from, so every run of the bench measures one build even if dist/ is rebuilt
+ * meanwhile; our runs find node_modules through NODE_PATH. Returns the copy and a hash of its code.
+ */
+function snapshotDist(work) {
+  const copy = join(work, 'dist');
+  fs.rmSync(copy, { recursive: true, force: true });
+  fs.cpSync(DIST, copy, { recursive: true, filter: (path) => !path.endsWith('.map') });
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else hash.update(path.slice(copy.length)).update(fs.readFileSync(path));
+    }
+  };
+  walk(copy);
+  return { dist: copy, main: join(copy, 'main.js'), hash: hash.digest('hex').slice(0, 12), builtAt: fs.statSync(join(DIST, 'main.js')).mtime.toISOString() };
 }
 
 /** .venv-spark with pyspark in it, made once and reused. */
@@ -129,8 +151,8 @@ function ensureSpark() {
 }
 
 /** Our synthetic generator's createGenerator, wherever the build puts it. */
-function loadGenerator() {
-  const dist = join(ROOT, 'dist', 'sources');
+function loadGenerator(build) {
+  const dist = join(build.dist, 'sources');
   const candidates = ['synthetic/generator.js', 'synthetic/index.js', 'generator.js', 'synthetic.js'].map((path) => join(dist, path));
   const walk = (dir) =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -207,9 +229,10 @@ async function runSpark(events, out, options, work, logFile) {
 }
 
 async function runOurs(events, sink, options, work, logFile) {
-  const args = [MAIN, '--source', `file:${events}`, '--clock', 'event', '--sink', sink, '--dead-letter', join(work, 'dead-letters.jsonl')];
+  const args = [options.build.main, '--source', `file:${events}`, '--clock', 'event', '--sink', sink, '--dead-letter', join(work, 'dead-letters.jsonl')];
   if (options.threads !== null) args.push('--threads', String(options.threads));
-  const { measure, stderr } = await measured(process.execPath, args, { logFile, work });
+  const env = { NODE_PATH: [join(ROOT, 'node_modules'), process.env.NODE_PATH].filter(Boolean).join(':') };
+  const { measure, stderr } = await measured(process.execPath, args, { env, logFile, work });
   const lines = stderr
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -410,7 +433,7 @@ async function benchSize(size, options, generator, work) {
           removeDatabase(database);
         }
       }
-      runs[name].push({ round, ...run, rows });
+      runs[name].push({ round, loadAverage1mAfter: os.loadavg()[0], ...run, rows });
       if (rows) verdicts.push({ run: name, round, ...rows, extraSample: rows.extraSample, missingSample: rows.missingSample });
       const verdict = rows === null ? '' : rows.identical === true ? ' rows identical' : rows.identical === null ? ' rows unchecked' : ' ROWS DIFFER';
       log(
@@ -455,7 +478,8 @@ function tableOf(result) {
     `load average ${result.machine.loadBefore.map((n) => n.toFixed(2)).join(' ')} before, ${result.machine.loadAfter.map((n) => n.toFixed(2)).join(' ')} after (other work may share it).`);
   lines.push(`Spark ${result.versions.pyspark} (PySpark, DataFrame API), local[${options.cores}], driver memory ${options.driverMemory}, ` +
     `${options.shufflePartitions} shuffle partitions; ${result.versions.java}; Node ${process.versions.node}, ours with ` +
-    `${options.threads === null ? 'default --threads' : `--threads ${options.threads}`}, --clock event, 2m windows sliding 1m, commit ${result.commit}.`);
+    `${options.threads === null ? 'default --threads' : `--threads ${options.threads}`}, --clock event, 2m windows sliding 1m; ` +
+    `dist/ built ${options.build.builtAt} (code hash ${options.build.hash}), HEAD ${result.commit}.`);
   lines.push(`${options.rounds} rounds in turns; each figure is the median round. Wall: Spark from process start (JVM included) ` +
     'until its rows are written; ours until exit. CPU: user + system of the whole process tree. RSS: peak of the process tree.');
   lines.push('');
@@ -503,10 +527,11 @@ async function main() {
   const options = optionsOf(process.argv.slice(2));
   ensureBuilt();
   const pyspark = ensureSpark();
-  const generator = loadGenerator();
   const work = options.work ?? fs.mkdtempSync(join(os.tmpdir(), 'clickstream-bench-spark-'));
   fs.mkdirSync(work, { recursive: true });
-  log(`pyspark ${pyspark}, generator ${generator.path}, work in ${work}`);
+  options.build = snapshotDist(work);
+  const generator = loadGenerator(options.build);
+  log(`pyspark ${pyspark}, dist/ of ${options.build.builtAt} (code ${options.build.hash}) copied to ${options.build.dist}, generator ${generator.path}`);
   const java = (outputOf('java', ['-version']) ?? '').split('\n')[0];
   const commit = outputOf('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown';
   const dirty = (outputOf('git', ['status', '--porcelain', '--', 'src', 'bench']) ?? '').length > 0;
