@@ -58,7 +58,8 @@
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
-      axes: [{ stroke: '#6b7483', grid: { stroke: '#eef1f5' } }, { stroke: '#6b7483', grid: { stroke: '#eef1f5' }, size: 60, label: yLabel, labelSize: 14 }],
+      // Whole seconds at least: a plot of a few seconds would otherwise tick every 200 ms.
+      axes: [{ stroke: '#6b7483', grid: { stroke: '#eef1f5' }, space: 70, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600] }, { stroke: '#6b7483', grid: { stroke: '#eef1f5' }, size: 60, label: yLabel, labelSize: 14 }],
       series: [{}].concat(series),
     };
     var data = [[]].concat(series.map(function () { return []; }));
