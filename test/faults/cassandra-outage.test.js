@@ -1,5 +1,5 @@
 'use strict';
-// SPEC §4/§5 with the sink away: Cassandra is stopped for about a minute in the middle of a run. The
+// A sink outage must lose no window (offsets are committed only once their windows are durable): Cassandra is stopped for about a minute in the middle of a run. The
 // job must hold on (retrying writes, consuming no further than its bounded buffers allow, committing
 // nothing new), then finish by itself with exit 0 and complete tables once Cassandra is back. The
 // process's peak resident memory during the outage is printed: it is the memory bound observed.
@@ -10,9 +10,10 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitForCommitted, committedTotal, rssKiB,
+  prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, committedTotal,
   services, stopServerUnder, readCassandraRows, dropKeyspace, assertCompleted,
 } = require('../helpers/faults');
+const { startMain, rssKiB } = require('../helpers/cli');
 
 const RUN = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-cassandra-'));

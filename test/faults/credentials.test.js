@@ -1,13 +1,13 @@
 'use strict';
 // Credentials are never printed: not on success, not on any error path, not in dead letters. And every
-// statement the Cassandra sink and recommender send is prepared (SPEC §4: prepared statements only).
+// statement the Cassandra sink and recommender send is prepared (no statement is sent unprepared).
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
-const { runCli, ROOT } = require('../helpers/run');
+const { runCli, ROOT } = require('../helpers/cli');
 const { makeEvents, toLine } = require('../helpers/events');
 const { readCassandraRows, dropKeyspace } = require('../helpers/faults');
 

@@ -4,41 +4,21 @@
 // partition, and a member of another build (another group protocol) is refused the same way.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { spawn } = require('node:child_process');
 const { existsSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
 const { Kafka, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { startCli, runCli, endedFirst } = require('../helpers/cli');
+const { waitFor } = require('../helpers/wait');
 
-const ROOT = join(__dirname, '..', '..');
 const RUN = Date.now();
 const TOPIC = `group-safety-${RUN}`;
 const EVENTS = 20_000;
 const PARTITIONS = 4;
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-group-safety-'));
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
-
-/** A CLI process with its output collected and its exit as a promise. */
-function start(script, args) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const run = { child, stdout: '', stderr: '', exit: null };
-  child.stdout.on('data', (d) => (run.stdout += d));
-  child.stderr.on('data', (d) => (run.stderr += d));
-  run.exited = new Promise((resolve) => child.on('close', (code) => resolve((run.exit = code))));
-  return run;
-}
-
-async function waitFor(what, check, { timeoutMs = 120_000, run = null } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${run === null ? '' : `\n${run.stderr.slice(-3000)}`}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function committedTotal(group) {
   const admin = kafka.admin();
@@ -67,31 +47,32 @@ const job = (group, db, extra = []) => [
 
 test.before(async () => {
   if (!(await requireServices())) return;
-  const produced = start('produce.js', ['--topic', TOPIC, '--source', 'synthetic:dev', '--events', String(EVENTS), '--partitions', String(PARTITIONS), '--brokers', KAFKA_BROKERS]);
-  assert.is(await produced.exited, 0, produced.stderr);
+  const produced = await runCli('produce.js', ['--topic', TOPIC, '--source', 'synthetic:dev', '--events', String(EVENTS), '--partitions', String(PARTITIONS), '--brokers', KAFKA_BROKERS]);
+  assert.is(produced.code, 0, produced.stderr);
 });
 
 test('a second instance in the group stops before reading or writing; the first keeps every partition', async () => {
   if (!(await requireServices())) return;
   const group = `group-safety-${RUN}`;
-  const first = start('main.js', job(group, join(dir, 'first.db')));
+  const first = startCli('main.js', job(group, join(dir, 'first.db')));
   try {
     // Its last windows stay open (no --stop-at-end), so it may commit nothing yet: wait for written windows.
-    await waitFor('the first instance to write windows', () => existsSync(join(dir, 'first.db')) && rowCount(join(dir, 'first.db'), 'windows') > 0, { run: first });
-    const second = start('main.js', job(group, join(dir, 'second.db')));
-    const code = await waitFor('the second instance to exit', () => second.exit !== null && second.exited, { run: second });
-    assert.is(code, 1, second.stderr.slice(-2000));
+    await waitFor('the first instance to write windows', () => existsSync(join(dir, 'first.db')) && rowCount(join(dir, 'first.db'), 'windows') > 0,
+      { timeoutMs: 120_000, stopIf: endedFirst(first), whileWaiting: () => first.output().stderr.slice(-3000) });
+    const second = await runCli('main.js', job(group, join(dir, 'second.db')));
+    assert.is(second.code, 1, second.stderr.slice(-2000));
     assert.match(second.stderr, `another instance of this job consumes the topic in group ${group}`);
     assert.is(rowCount(join(dir, 'second.db'), 'windows'), 0, 'the second instance wrote no window');
     assert.is(rowCount(join(dir, 'second.db'), 'client_page_visits'), 0);
-    assert.is(first.exit, null, `the first instance still runs: ${first.stderr.slice(-2000)}`);
+    assert.is(first.result, null, `the first instance still runs: ${first.output().stderr.slice(-2000)}`);
     // The first instance got every partition back when the second left: a run that finishes the topic in
     // the same group afterwards commits every message, which it could not with a partition held elsewhere.
     first.child.kill('SIGTERM');
-    assert.is(await first.exited, 0, first.stderr.slice(-2000));
-    assert.not.match(first.stderr, 'failed');
-    const finisher = start('main.js', job(group, join(dir, 'first.db'), ['--stop-at-end']));
-    assert.is(await finisher.exited, 0, finisher.stderr.slice(-2000));
+    const stopped = await first.exited;
+    assert.is(stopped.code, 0, stopped.stderr.slice(-2000));
+    assert.not.match(stopped.stderr, 'failed');
+    const finisher = await runCli('main.js', job(group, join(dir, 'first.db'), ['--stop-at-end']), { timeoutMs: 240_000 });
+    assert.is(finisher.code, 0, finisher.stderr.slice(-2000));
     assert.is(await committedTotal(group), EVENTS);
   } finally {
     first.child.kill('SIGKILL');
@@ -109,9 +90,9 @@ test('a member of another program or build in the group makes the job stop with 
     let joined = false;
     foreign.on(foreign.events.GROUP_JOIN, () => (joined = true));
     await foreign.run({ eachMessage: async () => {} });
-    await waitFor('the foreign consumer to join', () => joined);
-    const run = start('main.js', job(group, join(dir, 'foreign.db')));
-    assert.is(await run.exited, 1, run.stderr.slice(-2000));
+    await waitFor('the foreign consumer to join', () => joined, { timeoutMs: 120_000 });
+    const run = await runCli('main.js', job(group, join(dir, 'foreign.db')));
+    assert.is(run.code, 1, run.stderr.slice(-2000));
     assert.match(run.stderr, 'must all run the same clickstream build');
     assert.is(rowCount(join(dir, 'foreign.db'), 'windows'), 0);
   } finally {

@@ -1,5 +1,5 @@
 'use strict';
-// SPEC §5 under kill -9: offsets are committed only for events whose every window is durable, and a
+// kill -9 loses no window: offsets are committed only for events whose every window is durable, and a
 // restarted job (same group) never re-emits a window an earlier run wrote. One job over a 200k-event
 // topic is killed three times — after its first commit, mid-way, near the end — each point found by
 // polling the group's committed offsets; a last run with --stop-at-end must leave Cassandra holding
@@ -13,9 +13,10 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitForCommitted, cassandraProgress, readCassandraRows, dropKeyspace,
+  prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, cassandraProgress, readCassandraRows, dropKeyspace,
   assertCommitsBehindDurable, assertRunCompletes,
 } = require('../helpers/faults');
+const { startMain } = require('../helpers/cli');
 
 const RUN = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-kill-'));

@@ -1,5 +1,5 @@
 'use strict';
-// SPEC §7: SIGTERM stops consuming, writes what is due, commits and exits 0 within a few seconds.
+// SIGTERM stops consuming, writes what is due, commits and exits 0 within a few seconds.
 // Mid-run on an endless Kafka source (no --stop-at-end): exit 0 within 10 s, the commits stay behind
 // the durable windows, and a rerun with --stop-at-end completes the tables to the reference.
 const { test } = require('uvu');
@@ -9,9 +9,11 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, startMain, waitFor, waitForCommitted, sqliteProgress, readSqliteRows,
+  prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, sqliteProgress, readSqliteRows,
   assertCommitsBehindDurable, assertRunCompletes,
 } = require('../helpers/faults');
+const { startMain } = require('../helpers/cli');
+const { waitFor } = require('../helpers/wait');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-sigterm-'));
 let workload = null;

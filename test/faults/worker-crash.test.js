@@ -10,8 +10,9 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, startMain, sqliteProgress, readSqliteRows, assertCommitsBehindDurable, assertRunCompletes,
+  prepareWorkload, kafkaFlags, deleteTopic, sqliteProgress, readSqliteRows, assertCommitsBehindDurable, assertRunCompletes,
 } = require('../helpers/faults');
+const { startMain } = require('../helpers/cli');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-worker-'));
 let workload = null;

@@ -1,7 +1,7 @@
 'use strict';
-// Shared by test/fuzz.test.js and test/faults/*.test.js: running the CLI as a process we can kill,
-// waiting for conditions with deadlines, filling Kafka topics with known offsets, reading the
-// Kafka group's commits and the sinks' tables back, and stopping/starting the local services.
+// Shared by test/integration/fuzz.test.js and test/faults/*.test.js: filling Kafka topics with known
+// offsets, reading the Kafka group's commits and the sinks' tables back, stopping/starting the local
+// services, and the fault tests' workload and checks. Running the CLI is cli.js's; waiting, wait.js's.
 const assert = require('uvu/assert');
 const { spawn } = require('node:child_process');
 const { readFileSync } = require('node:fs');
@@ -11,48 +11,13 @@ const cassandra = require('cassandra-driver');
 const { KAFKA_BROKERS, CASSANDRA_CONTACT, LOCAL_DC } = require('./services');
 const { referenceRows, sortRows } = require('./reference');
 const { makeEvents, toLine } = require('./events');
-const { ROOT } = require('./run');
+const { ROOT, startMain, endedFirst } = require('./cli');
+const { waitFor } = require('./wait');
 
 const kafka = new Kafka({ clientId: 'clickstream-fault-tests', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 
 // ---------------------------------------------------------------------------------------------
-// Processes and waiting.
-
-/**
- * Starts `node dist/main.js ARGS` without waiting for it: { child, pid, exited, result, output } where `exited`
- * resolves with { code, signal, stdout, stderr } (and rejects after `timeoutMs`, killing it), and
- * `result` is that same object once the process has ended (null before).
- */
-function startMain(args, { env, timeoutMs = 240_000 } = {}) {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const run = { child, pid: child.pid, result: null, exited: null, output: () => ({ stdout, stderr }) };
-  run.exited = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`main.js ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr.slice(-4000)}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      run.result = { code, signal, stdout, stderr };
-      resolve(run.result);
-    });
-  });
-  return run;
-}
-
-/** For waitFor's stopIf: why waiting on `run` is pointless (it ended), or null. */
-function endedFirst(run) {
-  return () => run.result && `the run ended first (code ${run.result.code}): ${run.result.stderr.slice(-1500)}`;
-}
+// Waiting on a run, and the local services.
 
 /** Waits (polling the group's commits) until at least `threshold` messages are committed; returns how many. */
 function waitForCommitted(run, workload, threshold, { onPoll } = {}) {
@@ -61,51 +26,6 @@ function waitForCommitted(run, workload, threshold, { onPoll } = {}) {
     const total = await committedTotal(workload.topic, workload.group);
     return total >= threshold ? total : null;
   }, { timeoutMs: 150_000, intervalMs: 50, stopIf: endedFirst(run), whileWaiting: () => run.output().stderr.slice(-3000) });
-}
-
-/**
- * Polls `probe` (sync or async; a truthy result ends the wait and is returned) every `intervalMs`
- * until `timeoutMs` has passed, then throws naming `what`. `stopIf` (e.g. "the process exited") fails early; `whileWaiting()` adds what was seen meanwhile to a timeout.
- */
-async function waitFor(what, probe, { timeoutMs = 60_000, intervalMs = 100, stopIf, whileWaiting } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = null;
-  for (;;) {
-    try {
-      const result = await probe();
-      if (result) return result;
-      lastError = null;
-    } catch (error) {
-      lastError = error;
-    }
-    const reason = stopIf?.();
-    if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
-    if (Date.now() >= deadline) {
-      const seen = whileWaiting ? `\nmeanwhile:\n${whileWaiting()}` : '';
-      throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}${seen}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** A process's resident set in KiB (Linux), or null once it is gone. */
-function rssKiB(pid) {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? null : Number(match[1]);
-  } catch {
-    return null;
-  }
-}
-
-/** The structured 'done' or 'clickstream failed' log line's fields (non-TTY stderr is JSON lines). */
-function finalLogOf(stderr) {
-  const lines = stderr.split('\n').filter((line) => line.startsWith('{'));
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const entry = JSON.parse(lines[i]);
-    if (entry.message === 'done' || String(entry.message).startsWith('clickstream failed')) return entry;
-  }
-  return null;
 }
 
 /** The first place two sorted row lists differ, or null: a short failure rather than a diff of thousands of rows. */
@@ -224,7 +144,7 @@ async function withCassandra(use) {
   }
 }
 
-/** Every row of the three SPEC §4 tables of `keyspace`, full scans with paging, sorted. */
+/** Every row of the three tables (windows, client_page_visits, page_unique_visitors) of `keyspace`, full scans with paging, sorted. */
 function readCassandraRows(keyspace) {
   return withCassandra(async (client) => {
     const rows = [];
@@ -289,7 +209,8 @@ function lastWindowEnd(t, { windowMs, slideMs }) {
 }
 
 /**
- * SPEC §5's promise, checked from outside after a crash: every message before a partition's committed
+ * The promise that a crash loses no window (offsets are committed only for events whose every window is
+ * durable), checked from outside after a crash: every message before a partition's committed
  * offset counts only in windows ending at or before `durableThrough` (what the sink recorded as written).
  * Returns the violations (empty when the promise holds).
  */
@@ -347,7 +268,8 @@ function kafkaFlags(workload, { stopAtEnd = true } = {}) {
 }
 
 /**
- * After a fault: the group's commits must lie within what the sink recorded as durable (SPEC §5), and
+ * After a fault: the group's commits must lie within what the sink recorded as durable (an offset is
+ * committed only once every window of the events before it is durable), and
  * the fault must have come mid-run. Returns the number of messages committed.
  */
 async function assertCommitsBehindDurable(workload, durableThrough, what) {
@@ -381,7 +303,6 @@ function deleteTopic(topic) {
 }
 
 module.exports = {
-  endedFirst,
   waitForCommitted,
   FAULT_WINDOW,
   FAULT_FLAGS,
@@ -391,10 +312,6 @@ module.exports = {
   assertCommitsBehindDurable,
   assertRunCompletes,
   assertCompleted,
-  startMain,
-  waitFor,
-  rssKiB,
-  finalLogOf,
   firstDifference,
   services,
   stopServerUnder,

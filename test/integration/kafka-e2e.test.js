@@ -3,7 +3,6 @@
 // reads it to the end in event clock; rows must equal what the same events give without Kafka.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { spawn } = require('node:child_process');
 const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -11,7 +10,7 @@ const { Kafka, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
 const { makeEvents, toLine } = require('../helpers/events');
 const { referenceRows, sortRows } = require('../helpers/reference');
-const { runCli, readJsonl, ROOT } = require('../helpers/run');
+const { runCli, startMain, readJsonl } = require('../helpers/cli');
 const Database = require('better-sqlite3');
 
 const RUN = Date.now();
@@ -139,13 +138,11 @@ test('a job interrupted by SIGINT and restarted leaves the same tables as one un
   ];
   const interruptedDb = join(dir, 'interrupted.db');
   const group = `kafka-e2e-restart-${RUN}`;
-  const first = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...job(group, interruptedDb, [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  first.stderr.on('data', (data) => (stderr += data));
-  const exited = new Promise((resolve) => first.on('close', resolve));
+  const first = startMain(job(group, interruptedDb, []));
   await until(async () => (await committedAndEnd(topic, group)).committed.some((offset) => offset !== '-1'), 60_000, 'a first commit');
-  first.kill('SIGINT');
-  assert.is(await exited, 0, stderr);
+  first.child.kill('SIGINT');
+  const interrupted = await first.exited;
+  assert.is(interrupted.code, 0, interrupted.stderr);
   const resumed = await runCli('main.js', job(group, interruptedDb, ['--stop-at-end']));
   assert.is(resumed.code, 0, resumed.stderr);
 

@@ -7,7 +7,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
-const { runCli } = require('../helpers/run');
+const { runCli } = require('../helpers/cli');
 
 const RUN = Date.now();
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });

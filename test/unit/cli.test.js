@@ -1,7 +1,7 @@
 'use strict';
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { runCli } = require('../helpers/run');
+const { runCli } = require('../helpers/cli');
 
 const BAD = [
   [['--batch', '7s'], '--window'],

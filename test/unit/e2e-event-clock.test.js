@@ -6,7 +6,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { makeEvents, toLine } = require('../helpers/events');
 const { referenceRows, sortRows } = require('../helpers/reference');
-const { runCli, readJsonl } = require('../helpers/run');
+const { runCli, readJsonl } = require('../helpers/cli');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-e2e-'));
 const WINDOW = { windowMs: 10_000, slideMs: 5_000, latenessMs: 4_000 };

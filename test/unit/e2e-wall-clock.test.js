@@ -5,7 +5,7 @@ const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { createGenerator } = require('../../dist/sources/synthetic/generator');
-const { runCli, readJsonl } = require('../helpers/run');
+const { runCli, readJsonl } = require('../helpers/cli');
 
 const EVENTS = 600;
 

@@ -2,13 +2,12 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { createSqliteSink } = require('../../dist/sinks/sqlite');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
+const { runCliSync } = require('../helpers/cli');
 
-const CLI = path.join(__dirname, '..', '..', 'dist', 'recommend.js');
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-recommender-'));
 const DB = path.join(TMP, 'clickstream.db');
 const STORE = `sqlite:${DB}`;
@@ -70,8 +69,7 @@ function expected(n, excluded = new Set()) {
 }
 
 function cli(...args) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runCliSync('recommend.js', args);
 }
 
 function recommendJson(...args) {

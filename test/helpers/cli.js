@@ -1,0 +1,126 @@
+'use strict';
+// The one way tests run the built CLI (dist/main.js, dist/produce.js, dist/recommend.js) as a child
+// process, the way a user does: from the repository root, with the test's environment plus `env`,
+// stdout and stderr collected, a deadline after which the process is SIGKILLed and the wait fails.
+// Unit tests mostly want runCli (start, wait for the exit); fault tests want startCli/startMain
+// (a handle to signal, pause or kill the process while it runs, and to wait for it later).
+const { spawn, spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The command line of `node dist/SCRIPT ARGS`. */
+function commandOf(script, args) {
+  return [join(ROOT, 'dist', script), ...args];
+}
+
+/**
+ * Starts `node dist/SCRIPT ARGS` without waiting for it. Returns { child, pid, exited, result, output }:
+ * - `exited` resolves with { code, signal, stdout, stderr } once the process has ended and closed its
+ *   streams; it rejects if the process cannot be spawned, or after `timeoutMs`, having SIGKILLed it
+ *   (the message ends with the last 4000 characters of stderr);
+ * - `result` is that same object once the process has ended (null before);
+ * - `output()` is { stdout, stderr } as collected so far.
+ * stdin is a pipe that receives `input` (string or Buffer) when given and is then closed, so a
+ * `--source file:-` run reads `input` and then its end; without `input` it is closed at once.
+ */
+function startCli(script, args, { input, env, timeoutMs = 240_000 } = {}) {
+  const child = spawn(process.execPath, commandOf(script, args), {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  // A process that exits without reading all of `input` closes the pipe under us: not an error here.
+  child.stdin.on('error', () => undefined);
+  const run = { child, pid: child.pid, result: null, exited: null, output: () => ({ stdout, stderr }) };
+  run.exited = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr.slice(-4000)}`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      run.result = { code, signal, stdout, stderr };
+      resolve(run.result);
+    });
+  });
+  if (input !== undefined) child.stdin.end(input);
+  else child.stdin.end();
+  return run;
+}
+
+/** startCli for dist/main.js, the job. */
+function startMain(args, options) {
+  return startCli('main.js', args, options);
+}
+
+/**
+ * Runs `node dist/SCRIPT ARGS` to its end: resolves with { code, signal, stdout, stderr, child }, rejects
+ * as startCli's `exited` does (the default deadline here is 120 s).
+ */
+async function runCli(script, args, { input, env, timeoutMs = 120_000 } = {}) {
+  const run = startCli(script, args, { input, env, timeoutMs });
+  return { ...(await run.exited), child: run.child };
+}
+
+/**
+ * runCli, blocking: { code, signal, stdout, stderr }. Throws when the process cannot be spawned or
+ * did not finish in `timeoutMs` (it is SIGKILLed then).
+ */
+function runCliSync(script, args, { input, env, timeoutMs = 120_000 } = {}) {
+  const result = spawnSync(process.execPath, commandOf(script, args), {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    input: input ?? '',
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.error?.code === 'ETIMEDOUT') {
+    throw new Error(`${script} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${(result.stderr ?? '').slice(-4000)}`);
+  }
+  if (result.error) throw result.error;
+  return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** For waitFor's stopIf: why waiting on `run` (from startCli) is pointless (it ended), or null. */
+function endedFirst(run) {
+  return () => run.result && `the run ended first (code ${run.result.code}): ${run.result.stderr.slice(-1500)}`;
+}
+
+/** A process's resident set in KiB (Linux), or null once it is gone. */
+function rssKiB(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** The structured 'done' or 'clickstream failed' log line's fields (non-TTY stderr is JSON lines), or null. */
+function finalLogOf(stderr) {
+  const lines = stderr.split('\n').filter((line) => line.startsWith('{'));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const entry = JSON.parse(lines[i]);
+    if (entry.message === 'done' || String(entry.message).startsWith('clickstream failed')) return entry;
+  }
+  return null;
+}
+
+/** The objects of a JSON-lines file (a jsonl sink's output, a dead-letter file). */
+function readJsonl(path) {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+module.exports = { ROOT, startCli, startMain, runCli, runCliSync, endedFirst, rssKiB, finalLogOf, readJsonl };
