@@ -1,17 +1,26 @@
-// A straightforward single-threaded reference of SPEC §3 in event clock, written independently of src/:
-// one pass over the events in input order, every event added to every open window that holds it.
+// A straightforward single-threaded reference of the window rules, written independently of src/: one
+// pass over the events in input order. Windows end at multiples of the slide from the epoch and the one
+// ending at E covers [E - window, E). The watermark is the highest time seen minus the lateness; every
+// window ending at or before it is closed. An event counts in each of its windows still open and is
+// late when none is; a window with no counted event is not emitted; at the end every open window is.
 'use strict';
 
-function referenceRows(events, { windowMs, slideMs, latenessMs }) {
+/**
+ * The rows of `events` ({ client, topic, page, ts }) in input order, sorted, and how many were late.
+ * `timeOf(e)` is the time windows are assigned by (default: the event's own ts, the event clock; the
+ * wall clock's is its arrival); `window_ts` is always the smallest own ts among a window's events.
+ */
+function referenceRows(events, { windowMs, slideMs, latenessMs, timeOf = (e) => e.ts }) {
   const windows = new Map(); // end -> { events, minTs, visits: Map(key -> n), visitors: Map(page -> Set) }
   let highest = -Infinity;
   let closed = -Infinity; // every window ending at or before this is emitted
   let late = 0;
   for (const e of events) {
-    highest = Math.max(highest, e.ts);
+    const t = timeOf(e);
+    highest = Math.max(highest, t);
     closed = Math.max(closed, Math.floor((highest - latenessMs) / slideMs) * slideMs);
     let counted = false;
-    for (let end = Math.floor(e.ts / slideMs) * slideMs + slideMs; end <= e.ts + windowMs; end += slideMs) {
+    for (let end = Math.floor(t / slideMs) * slideMs + slideMs; end <= t + windowMs; end += slideMs) {
       if (end <= closed) continue;
       counted = true;
       let w = windows.get(end);
