@@ -1,12 +1,14 @@
 'use strict';
 // A deterministic generator of hostile messages mixed with valid events, for the fuzz test.
 //
-// Every message is judged against SPEC §2 by `judge` below — written from the spec, independent of
-// src/parsing — and the generator checks that the judge agrees with what each class of message was
+// Every message is judged by `judge` below against the event rules — one JSON object with string
+// client_id, url.topic and url.page (non-empty, at most 1024 bytes of UTF-8 each) and a
+// YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM] timestamp that is a real calendar instant, in valid UTF-8, at
+// most 64 KiB; anything else rejected — written from those rules, independent of src/parsing — and the generator checks that the judge agrees with what each class of message was
 // built to be, so a slip in either shows as a thrown error here rather than as a puzzling test result.
 //
-// Reason names are the project's (README: "counted by reason"); SPEC §2 names the defects, not the words.
-// Where SPEC §2 leaves the reason open (an empty timestamp is both "an empty string" and "a bad
+// Reason names are the project's (README: "counted by reason"); the rules name the defects, not the words.
+// Where the rules leave the reason open (an empty timestamp is both "an empty string" and "a bad
 // timestamp"; a message with several defects), `reasons` lists every acceptable one.
 const { isUtf8 } = require('node:buffer');
 const { rng } = require('./events');
@@ -18,12 +20,12 @@ const BASE = Date.UTC(2017, 0, 25, 14);
 const STEP_MS = 20;
 
 // ---------------------------------------------------------------------------------------------
-// The judge: SPEC §2 read literally.
+// The judge: the event rules above read literally.
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?$/;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Unix ms of a SPEC §2 timestamp, or NaN. */
+/** Unix ms of a timestamp (UTC when it has no offset; the fraction truncated to ms), or NaN. */
 function timestampMs(text) {
   const m = TIMESTAMP.exec(text);
   if (m === null) return NaN;
@@ -60,7 +62,7 @@ function textProblems(value) {
 }
 
 /**
- * SPEC §2 on one message (a Buffer; null for a Kafka message without a value):
+ * The event rules on one message (a Buffer; null for a Kafka message without a value):
  * { valid: true, event: {client, topic, page, ts} } or { valid: false, reasons: [...] }.
  * Layers: size, then UTF-8, then JSON, then shape; within the shape every field's defect is acceptable.
  */

@@ -249,7 +249,7 @@ const FIRST_E1 = windowRows({ end: E1, visits: VISITS_E1, visitors: [['Action', 
 const E2_ROWS = windowRows({ end: E2, visits: [['c9', 'Drama ✨', 'Heat', 1]], visitors: [['Drama ✨', 'Heat', 1]] });
 const E3_ROWS = windowRows({ end: E3, visits: [['c1', 'Comedy', 'Up', 5]], visitors: [['Comedy', 'Up', 1]] });
 
-test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the SPEC §4 columns', async () => {
+test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the JSONL rows\' columns', async () => {
   if (!(await requireServices())) return;
   await withSink(async () => undefined);
   const client = await adminClient();

@@ -10,7 +10,7 @@ const { LineSplitter } = require('../../dist/sources/file/lines');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-file-source-'));
 const FILE_MODULE = path.join(__dirname, '..', '..', 'dist', 'sources', 'file', 'file-source.js');
-const LIMIT = 65_536; // SPEC §2: a message over 64 KiB is rejected
+const LIMIT = 65_536; // a message over 64 KiB is rejected
 const KEPT = LIMIT + 1;
 
 function writeFile(name, content) {

@@ -63,7 +63,7 @@ test('open creates the parent directory, the three tables and the progress table
   assert.equal(tables, ['client_page_visits', 'job_progress', 'page_unique_visitors', 'windows']);
 });
 
-test('columns are exactly those of SPEC §4, in order, integers and text', async () => {
+test('columns are exactly those of the JSONL rows, in order, times and counts as integers, names as text', async () => {
   const dbPath = freshPath();
   await writeAll(dbPath);
   const columns = (table) => read(dbPath, `SELECT name, type FROM pragma_table_info('${table}') ORDER BY cid`);

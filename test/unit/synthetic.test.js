@@ -4,7 +4,7 @@ const assert = require('uvu/assert');
 const { createGenerator } = require('../../dist/sources/synthetic/generator');
 const { createSyntheticSource } = require('../../dist/sources/synthetic/synthetic-source');
 
-// From the brief and the task: event time starts here and advances 250 ms (dev) or 2 ms
+// The generator's event time starts at 2017-01-25T14:00:00Z and advances 250 ms (dev) or 2 ms
 // (production) per event, each timestamp at most 3 s off its ideal second.
 const START_MS = Date.UTC(2017, 0, 25, 14, 0, 0);
 const INTERVAL_MS = { dev: 250, production: 2 };
@@ -69,7 +69,7 @@ test('different seeds give different events', () => {
   assert.ok(same < 10, `${same} of 1000 events equal`);
 });
 
-test('every message is one event in exactly the SPEC shape', () => {
+test('every message is one event: {client_id, timestamp, url: {topic, page}}, all non-empty strings', () => {
   for (const profile of ['dev', 'production']) {
     for (const message of generate(profile, 3, 50_000)) {
       const event = JSON.parse(message.toString());
@@ -81,7 +81,7 @@ test('every message is one event in exactly the SPEC shape', () => {
       }
       assert.match(event.client_id, /^[1-9][0-9]{15}$/);
       assert.match(event.timestamp, TIMESTAMP);
-      // Compact JSON with keys in this order, as JSON.stringify writes it: the brief's wire format.
+      // Compact JSON, keys in the order client_id, timestamp, url (topic, page), byte for byte as JSON.stringify writes it.
       assert.ok(Buffer.from(JSON.stringify(event)).equals(message), message.toString());
     }
   }
