@@ -7,7 +7,7 @@ const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
-const { runCli, ROOT } = require('../helpers/cli');
+const { runCli, ROOT, readDeadLetters } = require('../helpers/cli');
 const { makeEvents, toLine } = require('../helpers/events');
 const { readCassandraRows, dropKeyspace } = require('../helpers/faults');
 
@@ -43,7 +43,7 @@ test('Cassandra with user and password (a server without authentication): the ru
   ]);
   assert.is(run.code, 0, run.stderr.slice(-2000));
   assert.ok((await readCassandraRows(keyspace)).length > 100, 'rows were written');
-  assert.is(readFileSync(deadLetters, 'utf8').split('\n').filter(Boolean).length, 2, 'the two bad lines are dead letters');
+  assert.is(readDeadLetters(deadLetters).length, 2, 'the two bad lines are dead letters');
   assertNoPassword({ stdout: run.stdout, stderr: run.stderr, 'dead letters': deadLettersOf(deadLetters) }, 'Cassandra run');
 });
 

@@ -25,7 +25,7 @@ function lagsLoggedBetween(stderr, from, to) {
     .split('\n')
     .filter((line) => line.startsWith('{"time"'))
     .map((line) => JSON.parse(line))
-    .filter((entry) => entry.message === 'progress' && Date.parse(entry.time) >= from && Date.parse(entry.time) <= to)
+    .filter((entry) => entry.msg === 'progress' && Date.parse(entry.time) >= from && Date.parse(entry.time) <= to)
     .map((entry) => entry.kafkaLag);
 }
 

@@ -113,7 +113,7 @@ function finalLogOf(stderr) {
   const lines = stderr.split('\n').filter((line) => line.startsWith('{'));
   for (let i = lines.length - 1; i >= 0; i--) {
     const entry = JSON.parse(lines[i]);
-    if (entry.message === 'done' || String(entry.message).startsWith('clickstream failed')) return entry;
+    if (entry.msg === 'done' || String(entry.msg).startsWith('clickstream failed')) return entry;
   }
   return null;
 }
@@ -123,4 +123,9 @@ function readJsonl(path) {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
 }
 
-module.exports = { ROOT, startCli, startMain, runCli, runCliSync, endedFirst, rssKiB, finalLogOf, readJsonl };
+/** The dead letters of a dead-letter file, without the {"run": …} line that comes before each run's letters. */
+function readDeadLetters(path) {
+  return readJsonl(path).filter((entry) => !('run' in entry));
+}
+
+module.exports = { ROOT, startCli, startMain, runCli, runCliSync, endedFirst, rssKiB, finalLogOf, readJsonl, readDeadLetters };

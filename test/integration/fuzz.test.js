@@ -11,7 +11,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { hostileMessages, MAX_MESSAGE_BYTES } = require('../helpers/hostile');
 const { referenceRows, sortRows } = require('../helpers/reference');
-const { runCli, readJsonl, finalLogOf } = require('../helpers/cli');
+const { runCli, readJsonl, readDeadLetters, finalLogOf } = require('../helpers/cli');
 const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
 const { firstDifference, produceToPartitions, committedOffsets, withAdmin } = require('../helpers/faults');
 
@@ -69,7 +69,7 @@ function checkWindows(rows, valid, run, tally, received) {
   assert.is(windows.reduce((sum, w) => sum + w.events, 0), valid.length, 'windows hold every valid event once');
   assert.equal(firstDifference(rows, expected.rows), null, 'rows equal the reference over the valid events');
   const summary = finalLogOf(run.stderr);
-  assert.ok(summary !== null && summary.message === 'done', 'the run logs its summary');
+  assert.ok(summary !== null && summary.msg === 'done', 'the run logs its summary');
   assert.is(summary.events, received, 'messages received');
   assert.is(summary.accepted, valid.length, 'events accepted');
   assert.equal(summary.rejected, tally, 'rejections counted by reason, as dead-lettered');
@@ -91,7 +91,7 @@ test('file source: 150,000 hostile and valid lines — exit 0, exactly the inval
   const run = await runCli('main.js', ['--source', `file:${input}`, '--sink', `jsonl:${out}`, '--dead-letter', deadPath, ...WINDOW_FLAGS], { timeoutMs: RUN_DEADLINE_MS });
   assert.is(run.code, 0, run.stderr.slice(-2000));
 
-  const letters = readJsonl(deadPath);
+  const letters = readDeadLetters(deadPath);
   for (const letter of letters) {
     assert.is(letter.position.kind, 'line');
     assert.ok(Number.isInteger(letter.position.line), 'position.line is a line number');
@@ -131,7 +131,7 @@ test('Kafka source: the same kind of input over 3 partitions — counts equal, d
   ], { timeoutMs: RUN_DEADLINE_MS });
   assert.is(run.code, 0, run.stderr.slice(-2000));
 
-  const letters = readJsonl(deadPath);
+  const letters = readDeadLetters(deadPath);
   for (const letter of letters) {
     assert.is(letter.position.kind, 'kafka');
     assert.is(letter.position.topic, topic);

@@ -10,7 +10,7 @@ const { Kafka, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
 const { makeEvents, toLine } = require('../helpers/events');
 const { referenceRows, sortRows } = require('../helpers/reference');
-const { runCli, startMain, readJsonl } = require('../helpers/cli');
+const { runCli, startMain, readJsonl, readDeadLetters } = require('../helpers/cli');
 const Database = require('better-sqlite3');
 
 const RUN = Date.now();
@@ -33,7 +33,7 @@ async function runFromKafka(topic, group) {
     '--clock', 'event', '--sink', `jsonl:${out}`, '--threads', '2', '--dead-letter', deadLetters, ...WINDOW_FLAGS,
   ]);
   assert.is(run.code, 0, run.stderr);
-  return { rows: sortRows(readJsonl(out)), deadLetters: readJsonl(deadLetters) };
+  return { rows: sortRows(readJsonl(out)), deadLetters: readDeadLetters(deadLetters) };
 }
 
 /** The first place two sorted row lists differ, or null: a short failure rather than a diff of thousands of rows. */

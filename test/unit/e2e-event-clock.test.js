@@ -6,7 +6,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { makeEvents, toLine } = require('../helpers/events');
 const { referenceRows, sortRows } = require('../helpers/reference');
-const { runCli, readJsonl } = require('../helpers/cli');
+const { runCli, readJsonl, readDeadLetters } = require('../helpers/cli');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-e2e-'));
 const WINDOW = { windowMs: 10_000, slideMs: 5_000, latenessMs: 4_000 };
@@ -34,7 +34,7 @@ for (const threads of [1, 2, 4]) {
       assert.ok(expected.late > 0, 'some events are entirely late');
       assert.is(rows.length, expected.rows.length);
       assert.equal(rows, expected.rows);
-      const dead = readJsonl(deadLetters);
+      const dead = readDeadLetters(deadLetters);
       assert.is(dead.filter((d) => d.reason === 'late').length, expected.late);
       assert.equal(dead.filter((d) => d.reason !== 'late').map((d) => d.reason).sort(), ['invalid_json', 'not_an_object', 'wrong_type']);
       assert.equal(dead.find((d) => d.reason === 'invalid_json').position, { kind: 'line', line: 1001 });

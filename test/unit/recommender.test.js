@@ -152,23 +152,24 @@ test('an unknown client has nothing removed', () => {
   assert.equal(recommendJson('--client', 'never-seen', '--topic', 'Action', '-n', '4'), expected(4));
 });
 
-test('an unknown topic: message on stderr, exit 0, no list ([] with --json)', () => {
+test('an unknown topic: message on stderr listing the topics there are, exit 0, no list ([] with --json)', () => {
   const plain = cli('--store', STORE, '--client', 'c1', '--topic', 'Horror', '-n', '5');
   assert.is(plain.code, 0);
   assert.is(plain.stdout, '');
   assert.match(plain.stderr, 'Horror');
+  assert.match(plain.stderr, /its topics: "Action"(, "[^"]+")*\n$/);
   const json = cli('--store', STORE, '--client', 'c1', '--topic', 'Horror', '-n', '5', '--json');
   assert.is(json.code, 0);
   assert.is(json.stdout, '[]\n');
   assert.match(json.stderr, 'Horror');
 });
 
-test('a missing database is an empty store and is not created', () => {
+test('a missing database is an error naming the path (exit 1), and is not created', () => {
   const missing = path.join(TMP, 'nowhere', 'missing.db');
   const result = cli('--store', `sqlite:${missing}`, '--client', 'c1', '--topic', 'Action', '-n', '5', '--json');
-  assert.is(result.code, 0, result.stderr);
-  assert.is(result.stdout, '[]\n');
-  assert.match(result.stderr, 'Action');
+  assert.is(result.code, 1, result.stderr);
+  assert.is(result.stdout, '');
+  assert.match(result.stderr, `no SQLite database at ${missing}`);
   assert.not.ok(fs.existsSync(missing));
 });
 
@@ -225,7 +226,7 @@ test('--store cassandra validates its flags, then says when it cannot connect', 
 test('--help prints usage and exits 0', () => {
   const result = cli('--help');
   assert.is(result.code, 0);
-  assert.match(result.stdout, 'usage: node dist/recommend.js');
+  assert.match(result.stdout, 'usage: clickstream-recommend');
   assert.match(result.stdout, '--client');
   assert.is(result.stderr, '');
 });
