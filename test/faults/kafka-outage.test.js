@@ -23,7 +23,7 @@ let workload = null;
 function lagsLoggedBetween(stderr, from, to) {
   return stderr
     .split('\n')
-    .filter((line) => line.startsWith('{"time"'))
+    .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line))
     .filter((entry) => entry.msg === 'progress' && Date.parse(entry.time) >= from && Date.parse(entry.time) <= to)
     .map((entry) => entry.kafkaLag);
