@@ -51,7 +51,8 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
       return 1;
     }
     const guarded = command.http.token === null ? '' : ' (/api/* and the dashboard need the token)';
-    progress.log(`dashboard ${server.url}, metrics ${server.url}metrics${guarded}`, { url: server.url });
+    // The address as a field too, for whoever reads the JSON lines (port 0 picks one).
+    progress.log(`dashboard ${server.url}, metrics ${server.url}metrics${guarded}`, progress.format === 'json' ? { url: server.url } : {});
   }
   progress.start();
   try {
