@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { packageVersion } from '../version';
 
 /** A bad command line: the message names the flag; the CLI prints it and exits 2 before anything starts. */
 export class FlagError extends Error {}
@@ -167,12 +167,6 @@ export function usageOf(command: CommandDefinition): string {
   }
   const about = command.about === undefined ? '' : `\n${command.about}`;
   return `usage: ${command.name} [flags]\n\n${lines.join('\n')}\n\n${environment.join('\n')}\n${about}`;
-}
-
-/** The package's version, from its package.json. */
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
 }
 
 export type ParsedCommand<T> = { readonly exitCode: number } | { readonly command: T };

@@ -14,7 +14,8 @@ import {
   type FlagDefinition,
   type RawFlags,
 } from './flag-parser';
-import { HTTP_FLAGS, httpOptionsOf, type HttpOptions } from './http-flags';
+import { HTTP_FLAGS, httpOptionsOf } from './http-flags';
+import type { HttpOptions } from '../http/options';
 import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
 import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';

@@ -3,7 +3,8 @@ import { MAX_N, noteOf, recommend, type RecommendQuery } from '../recommender/re
 import { MissingDatabaseError } from '../recommender/sqlite-store';
 import { openStore, type StoreChoice } from '../recommender/open-store';
 import type { RecommenderStore } from '../recommender/store';
-import { createWindowReads, type WindowReads } from './windows/written-windows';
+import { createWindowReads } from './windows/open-window-reads';
+import type { WindowReads } from './windows/written-windows';
 import type { ServedJob } from './job';
 
 /** An answer of the API: status, JSON body, and headers beyond the content type. */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REJECT_REASONS } from '../parsing/reasons';
-import { packageVersion } from '../cli/flag-parser';
+import { packageVersion } from '../version';
 import { readinessOf } from './health';
 import type { ServedJob } from './job';
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import type { HttpOptions } from '../cli/http-flags';
+import type { HttpOptions } from './options';
 import { Api, type ApiResponse } from './api';
 import { livenessOf, readinessOf, type Check } from './health';
 import type { ServedJob } from './job';

@@ -1,4 +1,3 @@
-import type { StoreChoice } from '../../recommender/open-store';
 import type { RankedPage } from '../../recommender/store';
 
 /** A window as the store holds it, with its most visited pages per topic. */
@@ -39,15 +38,5 @@ export class DetailCache {
       if (this.details.size > CACHED_WINDOWS) this.details.delete(this.details.keys().next().value!);
     }
     return detail;
-  }
-}
-
-/** Reads of the store the job writes; each store's driver is loaded only when it is chosen. */
-export function createWindowReads(store: StoreChoice): WindowReads {
-  switch (store.kind) {
-    case 'sqlite':
-      return (require('./sqlite-windows') as typeof import('./sqlite-windows')).createSqliteWindowReads(store.path);
-    case 'cassandra':
-      return (require('./cassandra-windows') as typeof import('./cassandra-windows')).createCassandraWindowReads(store.cassandra);
   }
 }
