@@ -1,22 +1,20 @@
 import { decodeEmission, WINDOW_FIELDS, type DictionaryDelta, type ShardEmission } from '../wire/emission';
-import type { WindowRows } from '../windows/window';
+import type { Names, VisitRun, WindowColumns, WindowRows } from '../windows/window';
 
-/** The writer's copy of one shard's dictionary; arrays are replaced on reset, so older views stay valid. */
+/**
+ * The writer's copy of one shard's dictionary. On reset it starts a new `names` object, so windows
+ * merged earlier keep theirs, and what a sink cached by the old object is never used for new ids.
+ */
 class ShardMirror {
-  clients: string[] = [];
-  topics: string[] = [];
-  pages: string[] = [];
+  names: { clients: string[]; topics: string[]; pages: string[] } = { clients: [], topics: [], pages: [] };
 
   apply(delta: DictionaryDelta): void {
-    if (delta.reset) {
-      this.clients = [];
-      this.topics = [];
-      this.pages = [];
-    }
-    for (const client of delta.clients) this.clients.push(client);
+    if (delta.reset) this.names = { clients: [], topics: [], pages: [] };
+    const { clients, topics, pages } = this.names;
+    for (const client of delta.clients) clients.push(client);
     for (let i = 0; i < delta.pages.length; i++) {
-      this.topics.push(delta.topics[i]);
-      this.pages.push(delta.pages[i]);
+      topics.push(delta.topics[i]);
+      pages.push(delta.pages[i]);
     }
   }
 }
@@ -24,9 +22,7 @@ class ShardMirror {
 /** One shard's share of one window: ranges of its emission, names from its mirror at the time. */
 interface ShardSlice {
   readonly emission: ShardEmission;
-  readonly clients: readonly string[];
-  readonly topics: readonly string[];
-  readonly pages: readonly string[];
+  readonly names: Names;
   readonly pageFrom: number;
   readonly pageTo: number;
   readonly rowFrom: number;
@@ -38,7 +34,7 @@ interface ShardSlice {
 
 /**
  * Combines every shard's share of each window into one window. Shards own disjoint clients, so client
- * rows just concatenate — and are only turned into strings when a sink reads them — while a page's
+ * rows just concatenate — and stay ids into the shards' names until a sink reads them — while a page's
  * distinct visitors are the sum over shards.
  */
 export class WindowMerger {
@@ -57,9 +53,7 @@ export class WindowMerger {
         const [windowStart, windowEnd, minEventTime, events, pageCount, rowCount] = emission.windows.subarray(w, w + WINDOW_FIELDS);
         const slice: ShardSlice = {
           emission,
-          clients: mirror.clients,
-          topics: mirror.topics,
-          pages: mirror.pages,
+          names: mirror.names,
           pageFrom,
           pageTo: pageFrom + pageCount,
           rowFrom,
@@ -83,37 +77,98 @@ export class MergedWindow implements WindowRows {
   readonly windowStart: number;
   readonly windowTs: number;
   readonly events: number;
+  readonly columns: WindowColumns;
   private visits: WindowRows['clientPageVisits'] | null = null;
   private visitors: WindowRows['pageUniqueVisitors'] | null = null;
 
   constructor(
     readonly windowEnd: number,
-    private readonly slices: readonly ShardSlice[],
+    slices: readonly ShardSlice[],
   ) {
     this.windowStart = slices[0].windowStart;
     this.windowTs = Math.min(...slices.map((s) => s.minEventTime));
     this.events = slices.reduce((sum, s) => sum + s.events, 0);
+    this.columns = { visits: visitRunsOf(slices), visitors: visitorsOf(slices) };
   }
 
   /** Rows of client_page_visits, without building them. */
   clientRowCount(): number {
-    return this.slices.reduce((sum, s) => sum + s.rowTo - s.rowFrom, 0);
+    return this.columns.visits.reduce((sum, run) => sum + run.to - run.from, 0);
+  }
+
+  /** Rows of page_unique_visitors, without building them. */
+  pageRowCount(): number {
+    return this.columns.visitors.pageIds.length;
   }
 
   get clientPageVisits(): WindowRows['clientPageVisits'] {
-    return (this.visits ??= clientPageVisitsOf(this.slices));
+    return (this.visits ??= clientPageVisitsOf(this.columns));
   }
 
   get pageUniqueVisitors(): WindowRows['pageUniqueVisitors'] {
-    return (this.visitors ??= pageUniqueVisitorsOf(this.slices));
+    return (this.visitors ??= pageUniqueVisitorsOf(this.columns));
   }
 }
 
-function clientPageVisitsOf(slices: readonly ShardSlice[]): WindowRows['clientPageVisits'] {
+function visitRunsOf(slices: readonly ShardSlice[]): VisitRun[] {
+  return slices
+    .filter((s) => s.rowTo > s.rowFrom)
+    .map(({ emission, names, rowFrom, rowTo }) => ({ names, rows: emission.rows, from: rowFrom, to: rowTo }));
+}
+
+interface TopicPages {
+  /** Indexes into the merged page arrays, in the order first seen. */
+  readonly entries: number[];
+  /** page → its index, once a second shard could bring the same page again. */
+  readonly byPage: Map<string, number> | null;
+}
+
+/**
+ * page_unique_visitors as ids: grouped by topic in the order topics are first seen, within a topic in
+ * the order pages are first seen (shard by shard), a page's visitors summed over shards.
+ */
+function visitorsOf(slices: readonly ShardSlice[]): WindowColumns['visitors'] {
+  // A shard lists each of its pages once, so with one shard no page can come twice.
+  const dedupe = slices.length > 1;
+  const byTopic = new Map<string, TopicPages>();
+  const run: number[] = [];
+  const pageIds: number[] = [];
+  const visitors: number[] = [];
+  slices.forEach(({ emission, names, pageFrom, pageTo }, s) => {
+    const counts = emission.pages;
+    for (let p = pageFrom * 2; p < pageTo * 2; p += 2) {
+      const pageId = counts[p];
+      const topic = names.topics[pageId];
+      let pages = byTopic.get(topic);
+      if (pages === undefined) byTopic.set(topic, (pages = { entries: [], byPage: dedupe ? new Map() : null }));
+      const page = names.pages[pageId];
+      const seen = pages.byPage?.get(page);
+      if (seen !== undefined) {
+        visitors[seen] += counts[p + 1];
+        continue;
+      }
+      pages.byPage?.set(page, run.length);
+      pages.entries.push(run.length);
+      run.push(s);
+      pageIds.push(pageId);
+      visitors.push(counts[p + 1]);
+    }
+  });
+  const order: number[] = [];
+  for (const { entries } of byTopic.values()) for (const entry of entries) order.push(entry);
+  return {
+    names: slices.map((s) => s.names),
+    run: Uint32Array.from(order, (i) => run[i]),
+    pageIds: Uint32Array.from(order, (i) => pageIds[i]),
+    visitors: Uint32Array.from(order, (i) => visitors[i]),
+  };
+}
+
+function clientPageVisitsOf({ visits: runs }: WindowColumns): WindowRows['clientPageVisits'] {
   const visits = { clientIds: [] as string[], topics: [] as string[], pages: [] as string[], visits: [] as number[] };
-  for (const { emission, clients, topics, pages, rowFrom, rowTo } of slices) {
-    const rows = emission.rows;
-    for (let r = rowFrom * 3; r < rowTo * 3; r += 3) {
+  for (const { names, rows, from, to } of runs) {
+    const { clients, topics, pages } = names;
+    for (let r = from * 3; r < to * 3; r += 3) {
       visits.clientIds.push(clients[rows[r]]);
       visits.topics.push(topics[rows[r + 1]]);
       visits.pages.push(pages[rows[r + 1]]);
@@ -123,25 +178,13 @@ function clientPageVisitsOf(slices: readonly ShardSlice[]): WindowRows['clientPa
   return visits;
 }
 
-function pageUniqueVisitorsOf(slices: readonly ShardSlice[]): WindowRows['pageUniqueVisitors'] {
-  const byTopic = new Map<string, Map<string, number>>();
-  for (const { emission, topics, pages, pageFrom, pageTo } of slices) {
-    const counts = emission.pages;
-    for (let p = pageFrom * 2; p < pageTo * 2; p += 2) {
-      const topic = topics[counts[p]];
-      let byPage = byTopic.get(topic);
-      if (byPage === undefined) byTopic.set(topic, (byPage = new Map()));
-      const page = pages[counts[p]];
-      byPage.set(page, (byPage.get(page) ?? 0) + counts[p + 1]);
-    }
+function pageUniqueVisitorsOf({ visitors: columns }: WindowColumns): WindowRows['pageUniqueVisitors'] {
+  const { names, run, pageIds } = columns;
+  const topics: string[] = [];
+  const pages: string[] = [];
+  for (let i = 0; i < pageIds.length; i++) {
+    topics.push(names[run[i]].topics[pageIds[i]]);
+    pages.push(names[run[i]].pages[pageIds[i]]);
   }
-  const visitors = { topics: [] as string[], pages: [] as string[], visitors: [] as number[] };
-  for (const [topic, byPage] of byTopic) {
-    for (const [page, count] of byPage) {
-      visitors.topics.push(topic);
-      visitors.pages.push(page);
-      visitors.visitors.push(count);
-    }
-  }
-  return visitors;
+  return { topics, pages, visitors: Array.from(columns.visitors) };
 }

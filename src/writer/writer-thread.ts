@@ -52,19 +52,22 @@ function reportOf(windows: readonly MergedWindow[], writeMs: number): DurableRep
   let rows = 0;
   let events = 0;
   for (const window of windows) {
-    rows += window.clientRowCount() + window.pageUniqueVisitors.topics.length + 1;
+    rows += window.clientRowCount() + window.pageRowCount() + 1;
     events += window.events;
   }
   const last = windows.length > 0 ? windows[windows.length - 1] : null;
   return { windows: windows.length, rows, events, lastWindowEnd: last?.windowEnd ?? null, topPage: topPageOf(last), writeMs };
 }
 
-function topPageOf(window: WindowRows | null): DurableReport['topPage'] {
+/** Read from the window's columns, so a sink that never asks for the string arrays does not build them. */
+function topPageOf(window: MergedWindow | null): DurableReport['topPage'] {
   if (window === null) return null;
-  const { topics, pages, visitors } = window.pageUniqueVisitors;
+  const { names, run, pageIds, visitors } = window.columns.visitors;
   let best = -1;
-  for (let i = 0; i < topics.length; i++) if (best === -1 || visitors[i] > visitors[best]) best = i;
-  return best === -1 ? null : { topic: topics[best], page: pages[best], visitors: visitors[best] };
+  for (let i = 0; i < pageIds.length; i++) if (best === -1 || visitors[i] > visitors[best]) best = i;
+  if (best === -1) return null;
+  const { topics, pages } = names[run[best]];
+  return { topic: topics[pageIds[best]], page: pages[pageIds[best]], visitors: visitors[best] };
 }
 
 port.on('message', (message: ToWriter) => {
