@@ -1,0 +1,109 @@
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { test } = require('uvu');
+const assert = require('uvu/assert');
+const { createJsonlSink, JsonlFormatter } = require('../../dist/sinks/jsonl');
+const { windowRows, SLIDE } = require('../helpers/window-rows');
+const { mergedCloses, HOSTILE } = require('../helpers/emissions');
+const { referenceLines } = require('../helpers/jsonl-reference');
+
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-jsonl-sink-'));
+test.after(() => fs.rmSync(TMP, { recursive: true, force: true }));
+
+const reference = (windows) => Buffer.from(windows.map(referenceLines).join(''), 'utf8');
+
+/** The formatter's bytes for `windows`, flushed after each call as the sink does, with a small buffer to force many flushes. */
+function formatted(calls, chunkBytes) {
+  const chunks = [];
+  const formatter = new JsonlFormatter((bytes) => chunks.push(Buffer.from(bytes)), chunkBytes);
+  for (const windows of calls) {
+    for (const window of windows) formatter.window(window);
+    formatter.flush();
+  }
+  return Buffer.concat(chunks);
+}
+
+function firstDifference(a, b) {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return `${a.length} vs ${b.length} bytes, first difference at ${i}: ${JSON.stringify(a.subarray(Math.max(0, i - 40), i + 40).toString())} vs ${JSON.stringify(b.subarray(Math.max(0, i - 40), i + 40).toString())}`;
+}
+
+function assertSameBytes(actual, expected, what) {
+  if (!actual.equals(expected)) assert.unreachable(`${what}: ${firstDifference(actual, expected)}`);
+}
+
+test('every hostile name comes out as JSON.stringify writes it', () => {
+  for (const name of HOSTILE) {
+    const window = windowRows({
+      end: 10 * SLIDE,
+      visits: [[name, name, name, 3]],
+      visitors: [[name, name, 1]],
+    });
+    const bytes = formatted([[window]], 1 << 16);
+    assertSameBytes(bytes, reference([window]), JSON.stringify(name));
+    const [visit, visitor] = bytes.toString('utf8').split('\n').map((line) => (line ? JSON.parse(line) : null));
+    assert.is(visit.client_id, name);
+    assert.is(JSON.stringify(visit.page), JSON.stringify(name));
+    assert.is(JSON.stringify(visitor.topic), JSON.stringify(name));
+  }
+});
+
+test('windows merged from shards: the same bytes as the reference, over many seeds, shard counts and buffer sizes', () => {
+  for (let seed = 1; seed <= 12; seed++) {
+    const shards = 1 + (seed % 3);
+    const closes = mergedCloses({ seed, shards, closes: 5, rowsPerWindow: seed % 4 === 0 ? 600 : 120 });
+    const expected = reference(closes.flat());
+    assert.ok(expected.length > 0);
+    for (const chunkBytes of [1 << 20, 4096, 100]) {
+      assertSameBytes(formatted(closes, chunkBytes), expected, `seed ${seed}, ${shards} shards, chunk ${chunkBytes}`);
+    }
+  }
+});
+
+test('counts of every size are written as their digits', () => {
+  const counts = [0, 1, 9, 10, 99, 100, 12345, 999999999, 1000000000, 4294967295];
+  const window = windowRows({
+    end: 10 * SLIDE,
+    visits: counts.map((n, i) => [`c${i}`, 'T', 'P', n]),
+    visitors: counts.map((n, i) => ['T', `P${i}`, n]),
+    events: 0,
+  });
+  assertSameBytes(formatted([[window]], 64), reference([window]), 'counts');
+});
+
+test('an empty window is its windows line alone', () => {
+  const window = windowRows({ end: 10 * SLIDE, visits: [], visitors: [], events: 0 });
+  assert.is(formatted([[window]], 64).toString(), `{"table":"windows","window_start":${9 * SLIDE - SLIDE},"window_end":${10 * SLIDE},"window_ts":${8 * SLIDE + 1000},"events":0}\n`);
+});
+
+test('a window whose columns differ in length, or whose count is not a 32-bit count, is refused before any of it is written', () => {
+  const chunks = [];
+  const formatter = new JsonlFormatter((bytes) => chunks.push(Buffer.from(bytes)));
+  const broken = windowRows({ end: 10 * SLIDE, visits: [['c', 'T', 'P', 1]], visitors: [['T', 'P', 1]] });
+  broken.clientPageVisits.pages.pop();
+  assert.throws(() => formatter.window(broken), /column arrays differ/);
+  const fractional = windowRows({ end: 10 * SLIDE, visits: [['c', 'T', 'P', 1.5]], visitors: [['T', 'P', 1]] });
+  assert.throws(() => formatter.window(fractional), /not an integer/);
+  formatter.flush();
+  assert.equal(chunks, []);
+});
+
+test('the sink appends each call to the file, and the file is the reference bytes', async () => {
+  const file = path.join(TMP, 'nested', 'out.jsonl');
+  const closes = mergedCloses({ seed: 99, shards: 2, closes: 4 });
+  let sink = createJsonlSink(file);
+  await sink.open();
+  for (const windows of closes.slice(0, 2)) await sink.writeWindows(windows, null);
+  await sink.close();
+  sink = createJsonlSink(file);
+  await sink.open();
+  for (const windows of closes.slice(2)) await sink.writeWindows(windows, { job: 'g/t', closedThrough: 0 });
+  assert.is(await sink.readProgress('g/t'), -Infinity);
+  await sink.close();
+  assertSameBytes(fs.readFileSync(file), reference(closes.flat()), 'file');
+});
+
+test.run();
