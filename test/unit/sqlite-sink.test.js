@@ -8,6 +8,8 @@ const Database = require('better-sqlite3');
 const { createSqliteSink } = require('../../dist/sinks/sqlite');
 const { SQLITE_READS } = require('../../dist/recommender/sqlite-store');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
+const { KeyOrder } = require('../../dist/sinks/sqlite-order');
+const { mergedCloses, random } = require('../helpers/emissions');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-sqlite-sink-'));
 let nextDb = 0;
@@ -234,6 +236,183 @@ test('recommender reads and replay deletes are index searches with no sort', asy
       plan.every((step) => step.startsWith('SEARCH ') && !step.includes('TEMP B-TREE')),
       `${sql}\n  plan: ${plan.join(' | ')}`,
     );
+  }
+});
+
+// The bulk path (multi-row inserts in key order from the windows' columns) against a plain reference:
+// one INSERT per row from the windows' string arrays, as the sink wrote before 2026-11-30.
+
+/** The same calls the way the sink wrote them before: per window delete, then one INSERT per row. */
+async function writeReference(dbPath, calls) {
+  await writeAll(dbPath); // the schema
+  const db = new Database(dbPath);
+  const tables = ['client_page_visits', 'page_unique_visitors', 'windows'];
+  const deletes = tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE window_end = ?`));
+  const insertWindow = db.prepare('INSERT INTO windows VALUES (?, ?, ?, ?)');
+  const insertVisit = db.prepare('INSERT INTO client_page_visits VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertVisitor = db.prepare('INSERT INTO page_unique_visitors VALUES (?, ?, ?, ?, ?, ?)');
+  const write = db.transaction((windows) => {
+    for (const w of windows) {
+      for (const remove of deletes) remove.run(w.windowEnd);
+      const times = [w.windowStart, w.windowEnd, w.windowTs];
+      insertWindow.run(...times, w.events);
+      const v = w.clientPageVisits;
+      for (let i = 0; i < v.clientIds.length; i++) insertVisit.run(...times, v.clientIds[i], v.topics[i], v.pages[i], v.visits[i]);
+      const p = w.pageUniqueVisitors;
+      for (let i = 0; i < p.topics.length; i++) insertVisitor.run(...times, p.topics[i], p.pages[i], p.visitors[i]);
+    }
+  });
+  for (const windows of calls) write(windows);
+  db.close();
+}
+
+/** Every row of the three tables in key order, each value with its SQLite type. */
+function contents(dbPath) {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const typed = (sql) =>
+      db
+        .prepare(sql)
+        .raw()
+        .all()
+        .map((row) => row.map((value) => [typeof value, value]));
+    return {
+      windows: typed('SELECT * FROM windows ORDER BY window_end'),
+      client_page_visits: typed('SELECT * FROM client_page_visits ORDER BY window_end, client_id, topic, page'),
+      page_unique_visitors: typed('SELECT * FROM page_unique_visitors ORDER BY window_end, topic, page'),
+      types: db
+        .prepare(
+          'SELECT DISTINCT typeof(window_start), typeof(window_end), typeof(window_ts), typeof(client_id), typeof(topic), typeof(page), typeof(visits) FROM client_page_visits',
+        )
+        .raw()
+        .all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+test('windows merged from shards, hostile names included: the same rows as the reference, replays included', async () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const shards = 1 + (seed % 3);
+    const first = mergedCloses({ seed, shards, closes: 5, rowsPerWindow: 300 });
+    // The same window ends again with other rows: each window's latest write must be all that is left of it.
+    const replay = mergedCloses({ seed: seed + 100, shards, closes: 3, rowsPerWindow: 150 });
+    const calls = [...first, ...replay];
+    const [sinkDb, referenceDb] = [freshPath(), freshPath()];
+    await writeAll(sinkDb, ...calls);
+    await writeReference(referenceDb, calls);
+    const actual = contents(sinkDb);
+    assert.ok(actual.client_page_visits.length > 500, `seed ${seed}: enough rows to mean something`);
+    assert.equal(actual.types, [['integer', 'integer', 'integer', 'text', 'text', 'text', 'integer']]);
+    assert.equal(actual, contents(referenceDb), `seed ${seed}, ${shards} shards`);
+  }
+});
+
+test('row counts around the rows of one multi-row insert all arrive', async () => {
+  const counts = [0, 1, 63, 64, 65, 127, 128, 129, 1000];
+  const windows = counts.map((n, i) =>
+    windowRows({
+      end: (10 + i) * SLIDE,
+      visits: Array.from({ length: n }, (_, r) => [`client ${r}`, `topic ${r % 3}`, `page ${r % 7}`, 1 + (r % 4)]),
+      visitors: Array.from({ length: n }, (_, r) => [`topic ${r}`, `page ${r}`, 1 + r]),
+    }),
+  );
+  const [sinkDb, referenceDb] = [freshPath(), freshPath()];
+  await writeAll(sinkDb, windows.slice(0, 4), windows.slice(4));
+  await writeReference(referenceDb, [windows]);
+  const actual = contents(sinkDb);
+  assert.is(actual.client_page_visits.length, counts.reduce((a, b) => a + b, 0));
+  assert.equal(actual, contents(referenceDb));
+});
+
+test('a replay leaves exactly the latest rows of the window, whichever is larger', async () => {
+  const end = 20 * SLIDE;
+  const many = windowRows({ end, visits: Array.from({ length: 200 }, (_, r) => [`c${r}`, 'T', `P${r % 9}`, 1]), visitors: [['T', 'P0', 200]] });
+  const few = windowRows({ end, visits: [['c7', 'T', 'P7', 5]], visitors: [['T', 'P7', 1]] });
+  const dbPath = freshPath();
+  await writeAll(dbPath, [many], [few]);
+  const reference = freshPath();
+  await writeReference(reference, [[few]]);
+  assert.equal(contents(dbPath), contents(reference));
+  await writeAll(dbPath, [few], [many]);
+  const again = freshPath();
+  await writeReference(again, [[many]]);
+  assert.equal(contents(dbPath), contents(again));
+});
+
+test('a window with a duplicate key fails its whole call, progress included, and the sink goes on', async () => {
+  const dbPath = freshPath();
+  const good = windowRows({ end: 30 * SLIDE, visits: [['c1', 'T', 'P', 1]], visitors: [['T', 'P', 1]] });
+  const duplicate = windowRows({
+    end: 31 * SLIDE,
+    visits: Array.from({ length: 100 }, (_, r) => [r === 70 ? 'c3' : `c${r}`, 'T', 'P', 1]),
+    visitors: [['T', 'P', 99]],
+  });
+  const later = windowRows({ end: 32 * SLIDE, visits: [['c2', 'T', 'P', 2]], visitors: [['T', 'P', 1]] });
+  const sink = createSqliteSink(dbPath);
+  await sink.open();
+  try {
+    await sink.writeWindows([good], { job: 'j', closedThrough: 30 * SLIDE });
+    let error = null;
+    await sink.writeWindows([later, duplicate], { job: 'j', closedThrough: 31 * SLIDE }).catch((e) => (error = e));
+    assert.ok(error, 'the duplicate key fails the call');
+    assert.is(await sink.readProgress('j'), 30 * SLIDE);
+    await sink.writeWindows([later], { job: 'j', closedThrough: 32 * SLIDE });
+    assert.is(await sink.readProgress('j'), 32 * SLIDE);
+  } finally {
+    await sink.close();
+  }
+  const rows = contents(dbPath).client_page_visits.map((row) => row[1][1]);
+  assert.equal(rows, [30 * SLIDE, 32 * SLIDE]);
+});
+
+test('opening a database of an earlier version drops the index its reads no longer use', async () => {
+  const dbPath = freshPath();
+  await writeAll(dbPath);
+  const db = new Database(dbPath);
+  db.exec('CREATE INDEX client_page_visits_by_client ON client_page_visits (client_id, topic, window_end, page)');
+  db.close();
+  await writeAll(dbPath, [windowRows({ end: 40 * SLIDE, visits: [['c', 'T', 'P', 1]], visitors: [['T', 'P', 1]] })]);
+  const check = new Database(dbPath, { readonly: true });
+  const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all();
+  check.close();
+  assert.equal(indexes, ['page_unique_visitors_top']);
+});
+
+test('the insert order is a permutation of the rows in (client_id, topic, page) order, across shards and growing names', () => {
+  const next = random(5);
+  const order = new KeyOrder();
+  const shards = [0, 1].map(() => ({ clients: [], topics: [], pages: [], seen: new Set() }));
+  for (let step = 0; step < 6; step++) {
+    const runs = shards.map((names, s) => {
+      for (let i = 0; i < 300; i++) {
+        const client = `c${s}-${Math.floor(next() * 1e6)}`;
+        if (names.seen.has(client)) continue;
+        names.seen.add(client);
+        names.clients.push(client);
+      }
+      for (let i = 0; i < 20; i++) {
+        names.topics.push(`t${Math.floor(next() * 4)}`);
+        names.pages.push(`p${names.pages.length}`);
+      }
+      const rows = new Uint32Array(3 * 510);
+      for (let r = 0; r < 510; r++) {
+        rows[3 * r] = Math.floor(next() * names.clients.length);
+        rows[3 * r + 1] = Math.floor(next() * names.pages.length);
+      }
+      return { names, rows, from: 5, to: 505 };
+    });
+    const use = step % 2 === 0 ? runs.slice(0, 1) : runs;
+    const inOrder = order.visits({ visits: use });
+    const keys = Array.from(inOrder.rows, (row, i) => {
+      const { names, rows, from, to } = use[inOrder.runs[i]];
+      assert.ok(row >= from && row < to, 'a row of the run');
+      return [names.clients[rows[3 * row]], names.topics[rows[3 * row + 1]], names.pages[rows[3 * row + 1]], inOrder.runs[i], row];
+    });
+    assert.is(new Set(keys.map((k) => `${k[3]}/${k[4]}`)).size, 500 * use.length, 'every row once');
+    const sorted = [...keys].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+    assert.equal(keys.map((k) => k.slice(0, 3)), sorted.map((k) => k.slice(0, 3)), `step ${step}`);
   }
 });
 

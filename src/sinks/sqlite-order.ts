@@ -1,0 +1,161 @@
+import type { Names, WindowColumns } from '../windows/window';
+
+/**
+ * The order the SQLite sink inserts a window's rows in: that of the tables' primary keys after
+ * window_end (client_id, topic, page; topic, page), so each insert lands just after the one before,
+ * at the end of the tree, instead of at a random leaf of the window's part of it. Only a matter of
+ * speed — any order gives the same table — so strings compare as JavaScript compares them (UTF-16
+ * code units), which differs from SQLite's byte order only past U+FFFF.
+ */
+export class KeyOrder {
+  private readonly ranks = new WeakMap<Names, Ranks>();
+  /** Scratch for the counting sorts, grown as needed. */
+  private counts = new Uint32Array(0);
+  private byPage = new Uint32Array(0);
+
+  /**
+   * client_page_visits rows in key order, as (run, row) pairs: `runs[i]` indexes columns.visits,
+   * `rows[i]` is a row number within that run's `rows` (from ≤ row < to).
+   */
+  visits(columns: WindowColumns): { runs: Uint32Array; rows: Uint32Array } {
+    const sorted = columns.visits.map((run) => this.sortRun(run.names, run.rows, run.from, run.to));
+    if (sorted.length === 1) return { runs: new Uint32Array(sorted[0].length), rows: sorted[0] };
+    return mergeRuns(columns, sorted);
+  }
+
+  /** page_unique_visitors rows (indexes into columns.visitors) in key order: topic, then page. */
+  visitors({ visitors }: WindowColumns): Uint32Array {
+    const { names, run, pageIds } = visitors;
+    const order = Uint32Array.from({ length: pageIds.length }, (_, i) => i);
+    if (names.length === 1) {
+      const { pageRank } = this.ranksOf(names[0]);
+      return order.sort((a, b) => pageRank[pageIds[a]] - pageRank[pageIds[b]]);
+    }
+    return order.sort((a, b) => comparePages(names[run[a]], pageIds[a], names[run[b]], pageIds[b]));
+  }
+
+  /** Row numbers of rows [from, to) by client rank, then page rank: two stable counting sorts. */
+  private sortRun(names: Names, rows: Uint32Array, from: number, to: number): Uint32Array {
+    const { clientRank, pageRank } = this.ranksOf(names);
+    const count = to - from;
+    const counts = this.scratch(Math.max(clientRank.length, pageRank.length) + 1);
+    if (this.byPage.length < count) this.byPage = new Uint32Array(count);
+    const byPage = this.byPage;
+    countingSort(counts, pageRank.length, count, (i) => pageRank[rows[3 * (from + i) + 1]], (i) => from + i, byPage);
+    const sorted = new Uint32Array(count);
+    countingSort(counts, clientRank.length, count, (i) => clientRank[rows[3 * byPage[i]]], (i) => byPage[i], sorted);
+    return sorted;
+  }
+
+  private scratch(length: number): Uint32Array {
+    if (this.counts.length < length) this.counts = new Uint32Array(Math.max(length, 2 * this.counts.length));
+    return this.counts;
+  }
+
+  private ranksOf(names: Names): Ranks {
+    let ranks = this.ranks.get(names);
+    if (ranks === undefined) this.ranks.set(names, (ranks = new Ranks()));
+    ranks.update(names);
+    return ranks;
+  }
+}
+
+/** `out[k]` = item(i) for i in [0, count), ordered by key(i) < buckets, stable. `counts` has room for buckets + 1. */
+function countingSort(
+  counts: Uint32Array,
+  buckets: number,
+  count: number,
+  key: (i: number) => number,
+  item: (i: number) => number,
+  out: Uint32Array,
+): void {
+  counts.fill(0, 0, buckets + 1);
+  for (let i = 0; i < count; i++) counts[key(i) + 1]++;
+  for (let b = 1; b <= buckets; b++) counts[b] += counts[b - 1];
+  for (let i = 0; i < count; i++) out[counts[key(i)]++] = item(i);
+}
+
+/** Merges runs sorted on their own into one order; shards own disjoint clients, so client_id alone decides. */
+function mergeRuns(columns: WindowColumns, sorted: readonly Uint32Array[]): { runs: Uint32Array; rows: Uint32Array } {
+  const total = sorted.reduce((sum, rows) => sum + rows.length, 0);
+  const runs = new Uint32Array(total);
+  const rows = new Uint32Array(total);
+  const heads = sorted.map(() => 0);
+  const clientOf = (run: number): string => {
+    const { names, rows: ids } = columns.visits[run];
+    return names.clients[ids[3 * sorted[run][heads[run]]]];
+  };
+  for (let out = 0; out < total; out++) {
+    let best = -1;
+    let bestClient = '';
+    for (let run = 0; run < sorted.length; run++) {
+      if (heads[run] === sorted[run].length) continue;
+      const client = clientOf(run);
+      if (best === -1 || client < bestClient) {
+        best = run;
+        bestClient = client;
+      }
+    }
+    runs[out] = best;
+    rows[out] = sorted[best][heads[best]++];
+  }
+  return { runs, rows };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function comparePages(a: Names, pageA: number, b: Names, pageB: number): number {
+  return compareStrings(a.topics[pageA], b.topics[pageB]) || compareStrings(a.pages[pageA], b.pages[pageB]);
+}
+
+/**
+ * Where each client and page of one shard's names falls in key order. Names only grow, so each update
+ * sorts the entries added since the last one and merges them in.
+ */
+class Ranks {
+  clientRank: Uint32Array = new Uint32Array(0);
+  pageRank: Uint32Array = new Uint32Array(0);
+  private clientOrder: Uint32Array = new Uint32Array(0);
+  private pageOrder: Uint32Array = new Uint32Array(0);
+
+  update(names: Names): void {
+    const { clients } = names;
+    if (clients.length > this.clientOrder.length) {
+      [this.clientOrder, this.clientRank] = extended(this.clientOrder, clients.length, (a, b) => compareStrings(clients[a], clients[b]));
+    }
+    if (names.pages.length > this.pageOrder.length) {
+      [this.pageOrder, this.pageRank] = extended(this.pageOrder, names.pages.length, (a, b) => comparePages(names, a, names, b));
+    }
+  }
+}
+
+/**
+ * `order` (ids in key order) with ids order.length … count - 1 merged in, and every id's rank. The added
+ * ids are few once a shard's names are warm: each finds its place by binary search (so the compares
+ * are O(k log n), not O(n)), and the runs of `order` between them move as blocks.
+ */
+function extended(order: Uint32Array, count: number, compare: (a: number, b: number) => number): [Uint32Array, Uint32Array] {
+  const added = Uint32Array.from({ length: count - order.length }, (_, i) => order.length + i).sort(compare);
+  const merged = new Uint32Array(count);
+  let from = 0;
+  let to = 0;
+  for (const id of added) {
+    let low = from;
+    let high = order.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (compare(order[middle], id) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    merged.set(order.subarray(from, low), to);
+    to += low - from;
+    merged[to++] = id;
+    from = low;
+  }
+  merged.set(order.subarray(from), to);
+  const rank = new Uint32Array(count);
+  for (let k = 0; k < count; k++) rank[merged[k]] = k;
+  return [merged, rank];
+}
