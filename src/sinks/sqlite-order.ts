@@ -26,12 +26,20 @@ export class KeyOrder {
   /** page_unique_visitors rows (indexes into columns.visitors) in key order: topic, then page. */
   visitors({ visitors }: WindowColumns): Uint32Array {
     const { names, run, pageIds } = visitors;
-    const order = Uint32Array.from({ length: pageIds.length }, (_, i) => i);
+    const count = pageIds.length;
     if (names.length === 1) {
       const { pageRank } = this.ranksOf(names[0]);
-      return order.sort((a, b) => pageRank[pageIds[a]] - pageRank[pageIds[b]]);
+      const counts = this.scratch(pageRank.length + 1);
+      counts.fill(0, 0, pageRank.length + 1);
+      for (let i = 0; i < count; i++) counts[pageRank[pageIds[i]] + 1]++;
+      for (let b = 1; b <= pageRank.length; b++) counts[b] += counts[b - 1];
+      const sorted = new Uint32Array(count);
+      for (let i = 0; i < count; i++) sorted[counts[pageRank[pageIds[i]]]++] = i;
+      return sorted;
     }
-    return order.sort((a, b) => comparePages(names[run[a]], pageIds[a], names[run[b]], pageIds[b]));
+    return Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) =>
+      comparePages(names[run[a]], pageIds[a], names[run[b]], pageIds[b]),
+    );
   }
 
   /** Row numbers of rows [from, to) by client rank, then page rank: two stable counting sorts. */
@@ -41,9 +49,15 @@ export class KeyOrder {
     const counts = this.scratch(Math.max(clientRank.length, pageRank.length) + 1);
     if (this.byPage.length < count) this.byPage = new Uint32Array(count);
     const byPage = this.byPage;
-    countingSort(counts, pageRank.length, count, (i) => pageRank[rows[3 * (from + i) + 1]], (i) => from + i, byPage);
+    counts.fill(0, 0, pageRank.length + 1);
+    for (let r = from; r < to; r++) counts[pageRank[rows[3 * r + 1]] + 1]++;
+    for (let b = 1; b <= pageRank.length; b++) counts[b] += counts[b - 1];
+    for (let r = from; r < to; r++) byPage[counts[pageRank[rows[3 * r + 1]]]++] = r;
+    counts.fill(0, 0, clientRank.length + 1);
+    for (let i = 0; i < count; i++) counts[clientRank[rows[3 * byPage[i]]] + 1]++;
+    for (let b = 1; b <= clientRank.length; b++) counts[b] += counts[b - 1];
     const sorted = new Uint32Array(count);
-    countingSort(counts, clientRank.length, count, (i) => clientRank[rows[3 * byPage[i]]], (i) => byPage[i], sorted);
+    for (let i = 0; i < count; i++) sorted[counts[clientRank[rows[3 * byPage[i]]]]++] = byPage[i];
     return sorted;
   }
 
@@ -58,21 +72,6 @@ export class KeyOrder {
     ranks.update(names);
     return ranks;
   }
-}
-
-/** `out[k]` = item(i) for i in [0, count), ordered by key(i) < buckets, stable. `counts` has room for buckets + 1. */
-function countingSort(
-  counts: Uint32Array,
-  buckets: number,
-  count: number,
-  key: (i: number) => number,
-  item: (i: number) => number,
-  out: Uint32Array,
-): void {
-  counts.fill(0, 0, buckets + 1);
-  for (let i = 0; i < count; i++) counts[key(i) + 1]++;
-  for (let b = 1; b <= buckets; b++) counts[b] += counts[b - 1];
-  for (let i = 0; i < count; i++) out[counts[key(i)]++] = item(i);
 }
 
 /** Merges runs sorted on their own into one order; shards own disjoint clients, so client_id alone decides. */
@@ -112,23 +111,40 @@ function comparePages(a: Names, pageA: number, b: Names, pageB: number): number 
 
 /**
  * Where each client and page of one shard's names falls in key order. Names only grow, so each update
- * sorts the entries added since the last one and merges them in.
+ * sorts the entries added since the last one and merges them in. Clients, a hundred thousand and more,
+ * compare by a number made of their first characters first (compact, and no string to read), by the
+ * strings only when those are equal.
  */
 class Ranks {
   clientRank: Uint32Array = new Uint32Array(0);
   pageRank: Uint32Array = new Uint32Array(0);
   private clientOrder: Uint32Array = new Uint32Array(0);
   private pageOrder: Uint32Array = new Uint32Array(0);
+  private clientKeys: Float64Array = new Float64Array(0);
 
   update(names: Names): void {
     const { clients } = names;
     if (clients.length > this.clientOrder.length) {
-      [this.clientOrder, this.clientRank] = extended(this.clientOrder, clients.length, (a, b) => compareStrings(clients[a], clients[b]));
+      const keys = new Float64Array(clients.length);
+      keys.set(this.clientKeys);
+      for (let id = this.clientKeys.length; id < clients.length; id++) keys[id] = prefixKey(clients[id]);
+      this.clientKeys = keys;
+      [this.clientOrder, this.clientRank] = extended(this.clientOrder, clients.length, (a, b) => keys[a] - keys[b] || compareStrings(clients[a], clients[b]));
     }
     if (names.pages.length > this.pageOrder.length) {
       [this.pageOrder, this.pageRank] = extended(this.pageOrder, names.pages.length, (a, b) => comparePages(names, a, names, b));
     }
   }
+}
+
+/**
+ * The first six UTF-16 code units, each capped at 255, as one number below 2^48: if a < b as strings
+ * then prefixKey(a) <= prefixKey(b), so it orders what it tells apart and leaves the rest to the strings.
+ */
+function prefixKey(text: string): number {
+  let key = 0;
+  for (let i = 0; i < 6; i++) key = key * 256 + (i < text.length ? Math.min(text.charCodeAt(i), 255) : 0);
+  return key;
 }
 
 /**
