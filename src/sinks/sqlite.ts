@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { columnsOf, type WindowColumns, type WindowRows } from '../windows/window';
 import type { Progress, Sink } from './sink';
@@ -79,6 +80,8 @@ function insertSql(table: TableName, rows: number): string {
   return `INSERT OR ROLLBACK INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
 }
 
+const BACKSTOP_CHECKPOINT_PAGES = 16384;
+
 function openDatabase(path: string): Database.Database {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
@@ -90,6 +93,9 @@ function openDatabase(path: string): Database.Database {
   // store and the lost windows never rebuilt. One fsync per transaction (one per close of windows)
   // cost about 0.2 s over a 2-million-event file here (docs/performance.md, 2026-11-30).
   db.pragma('synchronous = FULL');
+  // Checkpoints are the checkpointer thread's; this one checkpoints only if the WAL grows past this
+  // many pages (64 MiB), should that thread fall behind.
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
   db.exec(
     [
       ...RETIRED_INDEXES.map((name) => `DROP INDEX IF EXISTS ${name};`),
@@ -220,6 +226,27 @@ interface OpenDatabase {
   readonly db: Database.Database;
   readonly writeWindows: WriteWindows;
   readonly readProgress: (job: string) => number;
+  /** Started with the first write. */
+  checkpointer: Worker | null;
+}
+
+/** The checkpointer thread (sqlite-checkpointer): unref'd, so it never holds the process up by itself. */
+function startCheckpointer(path: string): Worker {
+  const worker = new Worker(join(__dirname, 'sqlite-checkpointer.js'), { workerData: { path } });
+  worker.unref();
+  // A checkpoint that fails leaves the pages in the WAL, where they are as safe; the writer's own
+  // backstop checkpoint (and the one on close) still copies them.
+  worker.on('error', () => undefined);
+  return worker;
+}
+
+/** Asks the checkpointer to close its connection and waits until it has exited. */
+function stopCheckpointer(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    worker.ref(); // the wait must keep the event loop alive
+    worker.once('exit', () => resolve());
+    worker.postMessage('close');
+  });
 }
 
 /** The embedded sink (`--sink sqlite:PATH`). Synchronous under the hood: it runs in the writer thread. */
@@ -232,17 +259,23 @@ export function createSqliteSink(path: string): Sink {
   return {
     async open() {
       const db = openDatabase(path);
-      opened = { db, writeWindows: prepareWriteWindows(db), readProgress: prepareReadProgress(db) };
+      opened = { db, writeWindows: prepareWriteWindows(db), readProgress: prepareReadProgress(db), checkpointer: null };
     },
     async writeWindows(windows, progress) {
-      ready().writeWindows(windows, progress);
+      const current = ready();
+      current.writeWindows(windows, progress);
+      (current.checkpointer ??= startCheckpointer(path)).postMessage('checkpoint');
     },
     async readProgress(job) {
       return ready().readProgress(job);
     },
     async close() {
-      opened?.db.close();
+      const current = opened;
       opened = undefined;
+      if (current === undefined) return;
+      if (current.checkpointer !== null) await stopCheckpointer(current.checkpointer);
+      // The last connection to close checkpoints what is left and removes the WAL.
+      current.db.close();
     },
   };
 }
