@@ -9,7 +9,7 @@ export function createSink(config: SinkConfig): Sink {
     case 'jsonl':
       return (require('./jsonl') as typeof import('./jsonl')).createJsonlSink(config.path);
     case 'sqlite':
-      return (require('./sqlite') as typeof import('./sqlite')).createSqliteSink(config.path);
+      return (require('./sqlite/sqlite-sink') as typeof import('./sqlite/sqlite-sink')).createSqliteSink(config.path);
     case 'cassandra':
       return (require('./cassandra/cassandra-sink') as typeof import('./cassandra/cassandra-sink')).createCassandraSink(config.cassandra);
   }

@@ -8,7 +8,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { createSqliteSink } = require('../../dist/sinks/sqlite');
+const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { runCli, readJsonl } = require('../helpers/cli');
 const { windowRows } = require('../helpers/window-rows');
 

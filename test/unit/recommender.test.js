@@ -4,7 +4,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createSqliteSink } = require('../../dist/sinks/sqlite');
+const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { runCliSync } = require('../helpers/cli');
 

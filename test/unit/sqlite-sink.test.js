@@ -5,10 +5,10 @@ const path = require('node:path');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const Database = require('better-sqlite3');
-const { createSqliteSink } = require('../../dist/sinks/sqlite');
+const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { SQLITE_READS } = require('../../dist/recommender/sqlite-store');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
-const { KeyOrder } = require('../../dist/sinks/sqlite-order');
+const { KeyOrder } = require('../../dist/sinks/sqlite/key-order');
 const { mergedCloses, random } = require('../helpers/emissions');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-sqlite-sink-'));

@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { columnsOf, type WindowColumns, type WindowRows } from '../windows/window';
-import type { Progress, Sink } from './sink';
-import { KeyOrder } from './sqlite-order';
-import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf as tableColumns } from '../stores/sqlite/schema';
+import { columnsOf, type WindowColumns, type WindowRows } from '../../windows/window';
+import type { Progress, Sink } from '../sink';
+import { KeyOrder } from './key-order';
+import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf as tableColumns } from '../../stores/sqlite/schema';
 
 const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
 
@@ -230,9 +230,9 @@ interface OpenDatabase {
   checkpointer: Worker | null;
 }
 
-/** The checkpointer thread (sqlite-checkpointer): unref'd, so it never holds the process up by itself. */
+/** The checkpointer thread (checkpointer.ts): unref'd, so it never holds the process up by itself. */
 function startCheckpointer(path: string): Worker {
-  const worker = new Worker(join(__dirname, 'sqlite-checkpointer.js'), { workerData: { path } });
+  const worker = new Worker(join(__dirname, 'checkpointer.js'), { workerData: { path } });
   worker.unref();
   // A checkpoint that fails leaves the pages in the WAL, where they are as safe; the writer's own
   // backstop checkpoint (and the one on close) still copies them.

@@ -1,4 +1,4 @@
-import type { Names, WindowColumns } from '../windows/window';
+import type { Names, WindowColumns } from '../../windows/window';
 
 /**
  * The order the SQLite sink inserts a window's rows in: that of the tables' primary keys after
