@@ -17,7 +17,7 @@ import {
 import { HTTP_FLAGS, httpOptionsOf } from './http-flags';
 import type { HttpOptions } from '../http/options';
 import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
-import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, topicNameOf } from './source-flags';
+import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
 import type { ClockConfig } from '../pipeline/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
@@ -132,10 +132,7 @@ const KAFKA_SOURCE_FLAGS = ['topic', 'group', 'from-beginning', 'stop-at-end'];
 function sourceOf(flags: RawFlags): SourceConfig {
   const source = stringFlag(flags, 'source');
   // A flag of another source is a mistake worth stopping for: it would silently do nothing.
-  const syntheticOnly = ['rate', 'events', 'seed'].find((name) => flags.has(name));
-  if (!/^synthetic:(dev|production)$/.test(source) && syntheticOnly !== undefined) {
-    throw new FlagError(`--${syntheticOnly} applies only to --source synthetic:…`);
-  }
+  refuseSyntheticFlags(flags, source, ['rate', 'events', 'seed']);
   if (source === 'kafka') return kafkaSourceOf(flags);
   const kafkaOnly = [...flags.keys()].filter((name) => KAFKA_SOURCE_FLAGS.includes(name) || isKafkaConnectionFlag(name));
   if (kafkaOnly.length > 0) throw new FlagError(`--${kafkaOnly[0]} applies only to --source kafka`);

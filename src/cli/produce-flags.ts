@@ -1,6 +1,6 @@
 import { HELP_FLAG, VERSION_FLAG, integerFlag, stringFlag, type CommandDefinition, type FlagDefinition, type RawFlags } from './flag-parser';
 import { KAFKA_CONNECTION_FLAGS, kafkaConnectionOf } from './kafka-flags';
-import { SEED_FLAG, eventsOf, localSourceOf, topicNameOf } from './source-flags';
+import { SEED_FLAG, eventsOf, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
 import type { KafkaConnection } from '../kafka/connection';
 import type { SourceConfig } from '../sources/config';
 
@@ -37,11 +37,13 @@ export function produceConfigOf(flags: RawFlags): ProduceConfig {
     connection: kafkaConnectionOf(flags),
     topic,
     partitions: integerFlag(flags, 'partitions', 1, 10_000),
-    source: localSourceOf(flags, stringFlag(flags, 'source'), {
-      forms: 'synthetic:dev, synthetic:production or file:PATH',
-      events,
-      defaultRate: () => 'max',
-    }),
+    source: sourceOf(flags, events),
     events,
   };
+}
+
+function sourceOf(flags: RawFlags, events: number | undefined): ProduceConfig['source'] {
+  const source = stringFlag(flags, 'source');
+  refuseSyntheticFlags(flags, source, ['rate', 'seed']);
+  return localSourceOf(flags, source, { forms: 'synthetic:dev, synthetic:production or file:PATH', events, defaultRate: () => 'max' });
 }

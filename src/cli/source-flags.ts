@@ -26,9 +26,20 @@ export interface LocalSourceRules {
   readonly defaultRate: (profile: ProfileName) => number | 'max';
 }
 
-/** `synthetic:dev`, `synthetic:production` or `file:PATH` (`-` is stdin); throws FlagError otherwise. */
+const SYNTHETIC = /^synthetic:(dev|production)$/;
+
+/** A flag of another source is a mistake worth stopping for: it would silently do nothing. */
+export function refuseSyntheticFlags(flags: RawFlags, source: string, names: readonly string[]): void {
+  const given = names.find((name) => flags.has(name));
+  if (given !== undefined && !SYNTHETIC.test(source)) throw new FlagError(`--${given} applies only to --source synthetic:…`);
+}
+
+/**
+ * `synthetic:dev`, `synthetic:production` or `file:PATH` (`-` is stdin); throws FlagError otherwise.
+ * The caller has refused synthetic-only flags with another source (refuseSyntheticFlags).
+ */
 export function localSourceOf(flags: RawFlags, source: string, rules: LocalSourceRules): SyntheticSourceConfig | Extract<SourceConfig, { kind: 'file' }> {
-  const synthetic = /^synthetic:(dev|production)$/.exec(source);
+  const synthetic = SYNTHETIC.exec(source);
   if (synthetic !== null) {
     const profile = synthetic[1] as ProfileName;
     const rate = flags.get('rate') ?? rules.defaultRate(profile);
@@ -40,9 +51,6 @@ export function localSourceOf(flags: RawFlags, source: string, rules: LocalSourc
       seed: integerFlag(flags, 'seed', 0, 2 ** 32 - 1),
     };
   }
-  // A flag of another source is a mistake worth stopping for: it would silently do nothing.
-  const syntheticOnly = ['rate', 'seed'].find((name) => flags.has(name));
-  if (syntheticOnly !== undefined) throw new FlagError(`--${syntheticOnly} applies only to --source synthetic:…`);
   if (source.startsWith('file:') && source.length > 'file:'.length) return { kind: 'file', path: source.slice('file:'.length) };
   throw new FlagError(`--source must be ${rules.forms}, not "${source}"`);
 }
