@@ -25,3 +25,43 @@ export interface Progress {
   readonly job: string;
   readonly closedThrough: number;
 }
+
+/**
+ * What one instance of a job that shares its Kafka topic with other instances (one consumer group)
+ * writes: its share of each window, for the input partitions it owns. See docs/scale-out.md.
+ */
+export interface PartitionScope {
+  /** The Kafka consumer group and topic, `group/topic`. */
+  readonly job: string;
+  /** Partitions of the topic; a client's partition is murmur2(client_id) mod this. */
+  readonly partitionCount: number;
+  /** The partitions assigned to this instance. */
+  readonly owned: readonly number[];
+  /** Per owned partition, what `readPartitions` returned at the (re)assignment: its windows through that end are durable. */
+  readonly delivered: ReadonlyMap<number, number>;
+}
+
+/** One input partition's recorded state. */
+export interface PartitionState {
+  /** Every window ending at or before this is durable for the partition (its share written), or -Infinity. */
+  readonly delivered: number;
+  /** Its owner read it to the end of a bounded run (--stop-at-end): it holds no window back until it delivers again. */
+  readonly ended: boolean;
+}
+
+/** A sink that several instances of one job can write together (Cassandra). */
+export interface SharedSink extends Sink {
+  /** Every partition's state the job recorded (partitions never written are absent). */
+  readPartitions(job: string): Promise<Map<number, PartitionState>>;
+  /**
+   * Writes the instance's share of `windows` (all windows of one close, in window_end order), then
+   * records `delivered` = `closedThrough` (with Infinity: the last window end written, and `ended`) for
+   * every owned partition, then merges every window that all partitions have delivered. Resolves once
+   * all of it is durable, so the owned partitions' offsets may be committed.
+   */
+  writeShare(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void>;
+}
+
+export function isSharedSink(sink: Sink): sink is SharedSink {
+  return 'writeShare' in sink;
+}
