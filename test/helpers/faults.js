@@ -13,6 +13,7 @@ const { referenceRows, sortRows } = require('./reference');
 const { makeEvents, toLine } = require('./events');
 const { ROOT, startMain, endedFirst } = require('./cli');
 const { waitFor } = require('./wait');
+const { partitionOfKey } = require('../../dist/kafka/murmur2');
 
 const kafka = new Kafka({ clientId: 'clickstream-fault-tests', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 
@@ -229,11 +230,12 @@ function commitsAheadOfDurable(committed, byPartition, durableThrough, window) {
   return violations;
 }
 
-/** A partition of a client, as a producer keyed by client would (any stable function will do). */
+/**
+ * The partition Kafka's default partitioner gives a message keyed by `client` (murmur2 of its UTF-8
+ * bytes): the job counts an event on any other partition as misplaced.
+ */
 function partitionOfClient(client, partitions) {
-  let hash = 0;
-  for (let i = 0; i < client.length; i++) hash = (Math.imul(hash, 31) + client.charCodeAt(i)) >>> 0;
-  return hash % partitions;
+  return partitionOfKey(Buffer.from(client, 'utf8'), partitions);
 }
 
 /** Window flags of the fault tests and their reference parameters (lateness: the default 10 s). */
