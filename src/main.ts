@@ -59,6 +59,7 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
     await pipeline.run();
     progress.stop();
     warnIfAllRejected(progress, pipeline.metrics, config.deadLetters);
+    warnIfMisplaced(progress, pipeline.metrics);
     progress.logSummary('done');
     return 0;
   } catch (error) {
@@ -78,6 +79,16 @@ function warnIfAllRejected(progress: ProgressDisplay, metrics: EngineMetrics, de
   progress.warn(`every one of the ${received.toLocaleString('en')} messages read was rejected; see the dead letters in ${where}`, {
     deadLetters: where,
   });
+}
+
+/** Several instances count a client in the partition its key hashes to; events elsewhere may be miscounted. */
+function warnIfMisplaced(progress: ProgressDisplay, metrics: EngineMetrics): void {
+  if (metrics.misplaced === 0) return;
+  progress.warn(
+    `${metrics.misplaced.toLocaleString('en')} events came from another partition than Kafka's default partitioner gives their client_id; ` +
+      'with several instances their clients can be miscounted: produce keyed by client_id (see the README, "Several instances")',
+    { misplaced: metrics.misplaced },
+  );
 }
 
 function messageOf(error: unknown): string {

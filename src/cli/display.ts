@@ -52,6 +52,8 @@ export class ProgressDisplay {
     this.format = format ?? (out.isTTY === true ? 'pretty' : 'json');
     this.live = this.format === 'pretty' && out.isTTY === true;
     metrics.on('windowsDurable', (report) => this.windowsWritten(report));
+    metrics.on('reassigned', ({ owned, partitionCount, generation }) =>
+      this.log(`assigned ${owned.length} of ${partitionCount} partitions: ${owned.join(', ') || 'none'}`, { owned, generation }));
   }
 
   /** A line per durable write of windows: the latest window and its most visited page. */
@@ -135,6 +137,7 @@ export class ProgressDisplay {
       windows: m.windowsEmitted,
       lastWindowEnd: m.lastWindowEnd === null ? null : new Date(m.lastWindowEnd).toISOString(),
       kafkaLag: m.kafkaLag,
+      misplaced: m.misplaced,
       writeP99Ms: p99 === null ? null : Math.round(p99),
     };
     if (this.format === 'json') {
@@ -149,6 +152,7 @@ export class ProgressDisplay {
     ];
     if (fields.lastWindowEnd !== null) parts.push(`last window end ${fields.lastWindowEnd}`);
     if (m.kafkaLag !== null) parts.push(`lag ${m.kafkaLag.toLocaleString('en')}`);
+    if (m.misplaced > 0) parts.push(`warning: ${m.misplaced.toLocaleString('en')} misplaced (client not in its key's partition)`);
     if (fields.writeP99Ms !== null) parts.push(`write p99 ${fields.writeP99Ms} ms`);
     if (this.live) this.out.write(`\r\x1b[K${parts.join(' | ')}`);
     else this.out.write(`${parts.join(' | ')}\n`);

@@ -49,6 +49,7 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'group', value: 'GROUP', help: 'kafka: consumer group', default: 'clickstream' },
   { name: 'from-beginning', value: null, help: 'kafka: a new group starts at the earliest offset (default: latest)' },
   { name: 'stop-at-end', value: null, help: 'kafka: stop at the end offsets of the start, emit all windows, commit, exit 0' },
+  { name: 'session-timeout', value: 'DURATION', help: 'kafka: a silent instance loses its partitions to the others after this', default: '30s' },
   ...KAFKA_CONNECTION_FLAGS,
   ...CASSANDRA_FLAGS,
   ...HTTP_FLAGS,
@@ -70,13 +71,14 @@ export interface MainCommand {
 /** Validates the whole command line before anything starts; throws FlagError. */
 export function mainCommandOf(flags: RawFlags): MainCommand {
   const batchMs = durationFlag(flags, 'batch', 1);
-  const source = sourceOf(flags);
+  const sink = sinkOf(flags);
+  const source = sourceOf(flags, sink);
   const { clock, note } = clockOf(flags, source);
   const windows = windowSpecOf(flags, batchMs, clock);
   return {
     config: {
       source,
-      sink: sinkOf(flags),
+      sink,
       windows,
       batchMs,
       clock,
@@ -127,13 +129,13 @@ function clockOf(flags: RawFlags, source: SourceConfig): { clock: ClockConfig; n
   return { clock: { kind: 'event', idleTimeoutMs: durationFlag(flags, 'idle-timeout', 1) }, note };
 }
 
-const KAFKA_SOURCE_FLAGS = ['topic', 'group', 'from-beginning', 'stop-at-end'];
+const KAFKA_SOURCE_FLAGS = ['topic', 'group', 'from-beginning', 'stop-at-end', 'session-timeout'];
 
-function sourceOf(flags: RawFlags): SourceConfig {
+function sourceOf(flags: RawFlags, sink: SinkConfig): SourceConfig {
   const source = stringFlag(flags, 'source');
   // A flag of another source is a mistake worth stopping for: it would silently do nothing.
   refuseSyntheticFlags(flags, source, ['rate', 'events', 'seed']);
-  if (source === 'kafka') return kafkaSourceOf(flags);
+  if (source === 'kafka') return kafkaSourceOf(flags, sink);
   const kafkaOnly = [...flags.keys()].filter((name) => KAFKA_SOURCE_FLAGS.includes(name) || isKafkaConnectionFlag(name));
   if (kafkaOnly.length > 0) throw new FlagError(`--${kafkaOnly[0]} applies only to --source kafka`);
   return localSourceOf(flags, source, {
@@ -143,7 +145,8 @@ function sourceOf(flags: RawFlags): SourceConfig {
   });
 }
 
-function kafkaSourceOf(flags: RawFlags): SourceConfig {
+/** Instances share a group's partitions only where their shares can be merged: in Cassandra. */
+function kafkaSourceOf(flags: RawFlags, sink: SinkConfig): SourceConfig {
   return {
     kind: 'kafka',
     connection: kafkaConnectionOf(flags),
@@ -151,7 +154,16 @@ function kafkaSourceOf(flags: RawFlags): SourceConfig {
     group: stringFlag(flags, 'group'),
     fromBeginning: flags.has('from-beginning'),
     stopAtEnd: flags.has('stop-at-end'),
+    shared: sink.kind === 'cassandra',
+    sessionTimeoutMs: sessionTimeoutOf(flags),
   };
+}
+
+/** Kafka brokers refuse sessions shorter than group.min.session.timeout.ms, 6 s by default. */
+function sessionTimeoutOf(flags: RawFlags): number {
+  const ms = durationFlag(flags, 'session-timeout', 1);
+  if (ms < 6000) throw new FlagError('--session-timeout must be at least 6s (Kafka\'s group.min.session.timeout.ms by default)');
+  return ms;
 }
 
 function deadLettersOf(flags: RawFlags, source: SourceConfig): DeadLetterConfig {

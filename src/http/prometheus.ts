@@ -44,6 +44,11 @@ export function createRegistry(job: ServedJob): Registry {
   new Gauge({ name: 'clickstream_build_info', help: 'Always 1; the version of the running job.', labelNames: ['version'], registers })
     .set({ version: packageVersion() }, 1);
   counter('clickstream_events_read_total', 'Messages read from the source.', () => metrics.received);
+  counter(
+    'clickstream_events_misplaced_total',
+    'Accepted events whose client_id Kafka\'s default partitioner puts in another partition than theirs (several instances may miscount them).',
+    () => metrics.misplaced,
+  );
   new Counter({
     name: 'clickstream_events_total',
     help: 'Messages read, by outcome: accepted into windows, rejected (see clickstream_events_rejected_total), or replayed into windows an earlier run already wrote.',

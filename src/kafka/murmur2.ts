@@ -7,12 +7,12 @@
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 
-/** The signed 32-bit hash Java's Utils.murmur2 returns for `bytes`. */
-export function murmur2(bytes: Uint8Array): number {
-  const length = bytes.length;
-  const tail = length & ~3;
+/** The signed 32-bit hash Java's Utils.murmur2 returns for `bytes[start, end)` (a view would allocate). */
+export function murmur2(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  const length = end - start;
+  const tail = start + (length & ~3);
   let h = SEED ^ length;
-  for (let i = 0; i < tail; i += 4) {
+  for (let i = start; i < tail; i += 4) {
     let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;
@@ -29,7 +29,7 @@ export function murmur2(bytes: Uint8Array): number {
   return h ^ (h >>> 15);
 }
 
-/** The partition Kafka's default partitioner gives a message keyed by `bytes` (its toPositive, then modulo). */
-export function partitionOfKey(bytes: Uint8Array, partitionCount: number): number {
-  return (murmur2(bytes) & 0x7fffffff) % partitionCount;
+/** The partition Kafka's default partitioner gives a message keyed by `bytes[start, end)` (its toPositive, then modulo). */
+export function partitionOfKey(bytes: Uint8Array, partitionCount: number, start = 0, end = bytes.length): number {
+  return (murmur2(bytes, start, end) & 0x7fffffff) % partitionCount;
 }

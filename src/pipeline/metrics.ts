@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { RejectReason } from '../parsing/reasons';
 import type { DurableReport } from '../wire/writer-protocol';
+import type { Assignment } from '../sources/source';
 
 /** What the engine announces as it runs; displays and exporters subscribe, the engine waits for none. */
 export interface EngineEvents {
@@ -12,6 +13,8 @@ export interface EngineEvents {
   windowsDurable: [report: DurableReport];
   /** A window-end → durable latency (ms) was measured. */
   latencyRecorded: [ms: number];
+  /** The group gave this instance a new set of partitions: its open windows were dropped and are read again. */
+  reassigned: [assignment: Assignment];
 }
 
 /** The engine's counters of one run, owned by the pipeline and read by displays and the final summary. */
@@ -21,6 +24,11 @@ export class EngineMetrics extends EventEmitter<EngineEvents> {
   accepted = 0;
   /** Events of windows an earlier run already made durable (a replay after restart). */
   replayed = 0;
+  /**
+   * Accepted events whose client_id Kafka's default partitioner puts in another partition than the one
+   * they came from: with several instances, their clients may be counted in the wrong instance's share.
+   */
+  misplaced = 0;
   readonly rejected = new Map<RejectReason, number>();
   windowsEmitted = 0;
   rowsWritten = 0;

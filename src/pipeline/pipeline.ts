@@ -8,7 +8,8 @@ import { Writer } from '../writer/writer';
 import type { DeadLetters } from '../dead-letters/dead-letter';
 import { createDeadLetters } from '../dead-letters/dead-letters';
 import { createSource } from '../sources/create-source';
-import type { Source, SourceBatch } from '../sources/source';
+import type { Assignment, Source, SourceBatch } from '../sources/source';
+import { partitionOfKey } from '../kafka/murmur2';
 import { PendingCheckpoints } from './checkpoints';
 import { createClock, type WindowClock } from './clock';
 import type { PipelineConfig } from './config';
@@ -41,14 +42,22 @@ export class Pipeline {
   readonly source: Source;
   readonly metrics = new EngineMetrics();
   private readonly deadLetters: DeadLetters;
-  private readonly clock: WindowClock;
-  private readonly dispatcher: ShardDispatcher;
+  private clock: WindowClock;
+  private dispatcher: ShardDispatcher;
   private readonly now: () => number;
   private writer: Writer | null = null;
   /** Every window ending at or before this is closed (sent to be written, or being sent). */
   private frontier = -Infinity;
   /** Windows an earlier run of the job made durable; replayed events do not reopen them. */
   private restoredThrough = -Infinity;
+  /**
+   * Shared input: the assignment the windows are built under, the same per partition (the windows
+   * durable for it), and each owned partition's index among the owned ones (-1 when not owned), which
+   * is the partition as the clock knows it: its watermark waits for owned partitions only.
+   */
+  private assigned: Assignment | null = null;
+  private delivered: number[] = [];
+  private ownedIndex: number[] = [];
   private lastArrival = -Infinity;
   private readonly closes = new Map<number, { through: number; issuedAt: number }>();
   private checkpoints: PendingCheckpoints | null = null;
@@ -68,9 +77,13 @@ export class Pipeline {
     this.deadLetters = parts.deadLetters ?? createDeadLetters(config.deadLetters);
     this.now = parts.now ?? Date.now;
     this.clock = createClock(config.clock, config.windows);
-    this.dispatcher = new ShardDispatcher({
-      threads: config.threads,
-      spec: config.windows,
+    this.dispatcher = this.createDispatcher();
+  }
+
+  private createDispatcher(): ShardDispatcher {
+    return new ShardDispatcher({
+      threads: this.config.threads,
+      spec: this.config.windows,
       keepsEventTimes: this.clock.keepsEventTimes,
       batchCapacity: TASK_CAPACITY,
       onClosed: (seq, parts) => this.write(seq, parts),
@@ -82,18 +95,21 @@ export class Pipeline {
   async run(): Promise<void> {
     const { source } = this;
     try {
-      this.writer = await Writer.start(this.config.sink, source.job ?? null);
+      const shared = source.assignment !== undefined;
+      this.writer = await Writer.start(this.config.sink, source.job ?? null, shared);
       this.restoredThrough = this.writer.recordedThrough;
-      if (source.batchDurable !== undefined) {
-        this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.restoredThrough);
-      }
-      // The workers must hold those windows closed too: a replayed event counted in one would
-      // otherwise re-emit it with only the replayed part, over the complete durable rows.
-      this.closeDue(this.restoredThrough);
+      if (!shared) this.restore();
       this.scheduleTick();
       for await (const batch of source.batches()) {
         this.throwIfFailed();
-        this.process(batch);
+        if (batch.generation !== undefined && batch.generation !== this.assigned?.generation) {
+          const assignment = source.assignment!();
+          // Read under an assignment since replaced: the new one reads its partitions again.
+          if (batch.generation !== assignment.generation) continue;
+          await this.reassign(assignment);
+        }
+        if (batch.drained === true) this.closeDue(Infinity);
+        else this.process(batch);
         await this.dispatcher.waitForCapacity(QUEUED_TASKS_LIMIT);
         while (this.writes.size > PENDING_WRITES_LIMIT && this.failure === null) await Promise.race(this.writes);
         if (this.stopping) break;
@@ -118,6 +134,45 @@ export class Pipeline {
       await this.dispatcher.destroy();
       await this.deadLetters.close();
     }
+  }
+
+  /** Windows durable before this run stay closed: checkpoints up to them are released, workers hold them closed. */
+  private restore(): void {
+    const { source } = this;
+    if (source.batchDurable !== undefined) {
+      this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.restoredThrough);
+    }
+    // The workers must hold those windows closed too: a replayed event counted in one would
+    // otherwise re-emit it with only the replayed part, over the complete durable rows.
+    this.closeDue(this.restoredThrough);
+  }
+
+  /**
+   * A new assignment of a shared input: what was closed is written first, then every open window is
+   * dropped with the workers that held it, and the owned partitions are read again from their committed
+   * offsets; each partition's windows that the sink holds as durable are not emitted again.
+   */
+  private async reassign(assignment: Assignment): Promise<void> {
+    await this.dispatcher.drain();
+    await Promise.all([...this.writes]);
+    this.throwIfFailed();
+    await this.dispatcher.destroy();
+    this.clock = createClock(this.config.clock, this.config.windows);
+    this.dispatcher = this.createDispatcher();
+    this.closes.clear();
+    this.frontier = -Infinity;
+    const { owned, partitionCount } = assignment;
+    const delivered = await this.writer!.assign(owned, partitionCount);
+    this.assigned = assignment;
+    this.ownedIndex = Array.from({ length: partitionCount }, () => -1);
+    this.delivered = Array.from({ length: partitionCount }, () => -Infinity);
+    owned.forEach((partition, index) => {
+      this.ownedIndex[partition] = index;
+      this.delivered[partition] = delivered.get(partition) ?? -Infinity;
+    });
+    this.restoredThrough = owned.length === 0 ? -Infinity : Math.min(...owned.map((partition) => this.delivered[partition]));
+    this.metrics.emit('reassigned', assignment);
+    this.restore();
   }
 
   status(): PipelineStatus {
@@ -145,7 +200,10 @@ export class Pipeline {
   private process(batch: SourceBatch): void {
     const { metrics, clock, deadLetters, scanned, parsed } = this;
     const arrival = this.arrivalTime();
-    this.advanceTo(clock.batchArrived(batch.partition, this.source.partitionCount(), arrival));
+    const assigned = this.assigned;
+    const partition = assigned === null ? batch.partition : this.ownedIndex[batch.partition];
+    const partitions = assigned === null ? this.source.partitionCount() : assigned.owned.length;
+    this.advanceTo(clock.batchArrived(partition, partitions, arrival));
     const shards = this.dispatcher.shards;
     const messages = batch.messages;
     metrics.received += messages.length;
@@ -164,9 +222,10 @@ export class Pipeline {
       }
       const timestamp = isScanned ? scanned.timestamp : parsed.timestamp;
       const time = clock.timeOf(timestamp, arrival);
-      if (clock.admitsLateEvents && this.isLate(batch, i, time)) continue;
+      if (clock.admitsLateEvents && this.isLate(batch, partition, i, time)) continue;
       if (time > latestTime) latestTime = time;
       metrics.accepted++;
+      if (assigned !== null && this.isMisplaced(batch.partition, assigned.partitionCount, isScanned)) metrics.misplaced++;
       if (isScanned) this.dispatcher.addBytes(scanned.clientHash % shards, scanned.bytes, scanned, time, timestamp);
       else this.dispatcher.add(shardOf(parsed.clientId, shards), parsed.clientId, parsed.topic, parsed.page, time, timestamp);
     }
@@ -178,18 +237,31 @@ export class Pipeline {
    * Advances the clock by this event, closes what it passed, and tells whether every window of the
    * event is already closed.
    */
-  private isLate(batch: SourceBatch, index: number, time: number): boolean {
+  private isLate(batch: SourceBatch, partition: number, index: number, time: number): boolean {
     const { metrics } = this;
-    this.advanceTo(this.clock.eventSeen(batch.partition, time));
+    this.advanceTo(this.clock.eventSeen(partition, time));
     const lastEnd = lastWindowEnd(this.config.windows, time);
     if (lastEnd > this.frontier) return false;
-    if (lastEnd <= this.restoredThrough) metrics.replayed++;
+    if (lastEnd <= (this.assigned === null ? this.restoredThrough : this.delivered[batch.partition])) metrics.replayed++;
     else {
       metrics.reject('late');
       const detail = `every window of ${new Date(time).toISOString()} is closed`;
       this.deadLetters.write('late', detail, batch.position(index), batch.messages[index]);
     }
     return true;
+  }
+
+  /**
+   * Whether the event's client hashes to another partition than the one it came from: Kafka's default
+   * partitioner (murmur2 of the key) places a client-keyed topic's clients, and an instance's share of a
+   * window counts each client in the partition the partitioner gives it.
+   */
+  private isMisplaced(partition: number, partitionCount: number, isScanned: boolean): boolean {
+    const { scanned, parsed } = this;
+    const placed = isScanned
+      ? partitionOfKey(scanned.bytes, partitionCount, scanned.clientStart, scanned.clientEnd)
+      : partitionOfKey(Buffer.from(parsed.clientId), partitionCount);
+    return placed !== partition;
   }
 
   /** Closes the windows complete at `time`; the check spares a division for each event that closes nothing. */

@@ -9,6 +9,13 @@ export interface KafkaSourceConfig {
   readonly fromBeginning: boolean;
   /** Stop once every partition reaches the end offset it had when the run started. */
   readonly stopAtEnd: boolean;
+  /**
+   * Several instances of the job may share the topic in the group, each reading some partitions
+   * (the sink merges their shares); otherwise one instance reads them all and others are refused.
+   */
+  readonly shared: boolean;
+  /** How long the group waits for a silent member before handing its partitions to others. */
+  readonly sessionTimeoutMs: number;
 }
 
 export interface SyntheticSourceConfig {

@@ -19,6 +19,22 @@ export interface SourceBatch {
   position(index: number): Position;
   /** Opaque mark handed back to `Source.batchDurable` (a Kafka offset); the batch itself is not kept. */
   readonly checkpoint?: unknown;
+  /** A shared source's assignment this batch was read under (see `Source.assignment`). */
+  readonly generation?: number;
+  /**
+   * No messages: every partition of the assignment reached its end (--stop-at-end), so every window
+   * is due. The source itself ends later, once the group has committed every partition to its end.
+   */
+  readonly drained?: boolean;
+}
+
+/** The partitions one instance of a job owns among several instances sharing a topic. */
+export interface Assignment {
+  /** Counts up with every assignment: state built under an older one is dropped. */
+  readonly generation: number;
+  readonly owned: readonly number[];
+  /** Partitions of the topic. */
+  readonly partitionCount: number;
 }
 
 export interface Source {
@@ -38,6 +54,11 @@ export interface Source {
    * events count in is durable in the sink. A Kafka source commits offsets from this, so a crash loses no window.
    */
   batchDurable?(checkpoint: unknown): void;
+  /**
+   * The current assignment when the source shares its input with other instances of the job (a Kafka
+   * consumer group writing to Cassandra), else undefined: one instance reads every partition.
+   */
+  assignment?(): Assignment;
   /** Identifies the job whose progress the sink keeps across restarts (Kafka: group and topic). */
   readonly job?: string;
   /** Messages behind the end of the input (Kafka lag), when known, for progress. */

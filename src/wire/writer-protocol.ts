@@ -5,11 +5,15 @@ export interface WriterData {
   readonly sink: SinkConfig;
   /** The job whose progress is recorded with every write, or null when it is not kept. */
   readonly job: string | null;
+  /** The job shares its input with other instances: the sink gets this instance's share of each window. */
+  readonly shared: boolean;
 }
 
 export type ToWriter =
   /** Every shard's encoded partials for one close of windows, in order of `seq`. */
   | { readonly type: 'windows'; readonly seq: number; readonly closedThrough: number; readonly parts: readonly Uint8Array[] }
+  /** A shared job's new assignment; answered by `assigned`. */
+  | { readonly type: 'assign'; readonly owned: readonly number[]; readonly partitionCount: number }
   | { readonly type: 'close' };
 
 export type FromWriter =
@@ -17,6 +21,8 @@ export type FromWriter =
   | { readonly type: 'ready'; readonly closedThrough: number }
   /** `spent`: the buffers of that close's parts, moved back for workers to encode into again. */
   | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport; readonly spent: ArrayBuffer[] }
+  /** Per owned partition, the window end through which it is durable. */
+  | { readonly type: 'assigned'; readonly delivered: ReadonlyArray<readonly [number, number]> }
   | { readonly type: 'closed' }
   | { readonly type: 'failed'; readonly message: string };
 

@@ -4,12 +4,15 @@ import { createSink } from '../sinks/create-sink';
 import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { WindowRows } from '../windows/window';
+import { isSharedSink, type PartitionScope, type SharedSink } from '../sinks/sink';
 
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.
 const port = parentPort!;
-const { sink: sinkConfig, job } = workerData as WriterData;
+const { sink: sinkConfig, job, shared } = workerData as WriterData;
 const sink = createSink(sinkConfig);
+/** A shared job's current assignment, once the first arrived. */
+let scope: PartitionScope | null = null;
 let recordedThrough = -Infinity;
 const merger = new WindowMerger();
 let queue: Promise<void> = Promise.resolve();
@@ -30,7 +33,9 @@ async function write(seq: number, closedThrough: number, parts: readonly Uint8Ar
   const started = performance.now();
   const windows = merger.merge(parts);
   const through = progressOf(closedThrough, windows);
-  if (windows.length > 0 || through > recordedThrough) {
+  if (shared) {
+    if (scope !== null) await sharedSink().writeShare(windows, scope, closedThrough);
+  } else if (windows.length > 0 || through > recordedThrough) {
     await sink.writeWindows(windows, job === null ? null : { job, closedThrough: through });
     recordedThrough = through;
   }
@@ -70,16 +75,31 @@ function topPageOf(window: MergedWindow | null): DurableReport['topPage'] {
   return { topic: topics[pageIds[best]], page: pages[pageIds[best]], visitors: visitors[best] };
 }
 
+function sharedSink(): SharedSink {
+  if (!isSharedSink(sink)) throw new Error(`the ${sinkConfig.kind} sink cannot merge the shares of several instances`);
+  return sink;
+}
+
+/** Reads what the sink holds of the newly owned partitions; later writes are this instance's share of them. */
+async function assign(owned: readonly number[], partitionCount: number): Promise<void> {
+  if (failed) return;
+  const states = await sharedSink().readPartitions(job!);
+  const delivered = new Map(owned.map((partition) => [partition, states.get(partition)?.delivered ?? -Infinity]));
+  scope = { job: job!, partitionCount, owned, delivered };
+  send({ type: 'assigned', delivered: [...delivered] });
+}
+
 port.on('message', (message: ToWriter) => {
   if (message.type === 'windows') {
     queue = queue.then(() => write(message.seq, message.closedThrough, message.parts)).catch(fail);
   }
+  else if (message.type === 'assign') queue = queue.then(() => assign(message.owned, message.partitionCount)).catch(fail);
   else queue = queue.then(() => sink.close()).then(() => send({ type: 'closed' }), fail);
 });
 
 async function open(): Promise<void> {
   await sink.open();
-  recordedThrough = job === null ? -Infinity : await sink.readProgress(job);
+  recordedThrough = job === null || shared ? -Infinity : await sink.readProgress(job);
   send({ type: 'ready', closedThrough: recordedThrough });
 }
 

@@ -16,6 +16,7 @@ export class Writer {
   private readonly pending = new Map<number, { resolve(durable: Durable): void; reject(error: Error): void }>();
   private failure: Error | null = null;
   private closing: { resolve(): void; reject(error: Error): void } | null = null;
+  private assigning: { resolve(delivered: Map<number, number>): void; reject(error: Error): void } | null = null;
 
   private constructor(
     private readonly thread: Worker,
@@ -30,8 +31,8 @@ export class Writer {
   }
 
   /** Starts the thread and waits until its sink is open. */
-  static start(sink: SinkConfig, job: string | null): Promise<Writer> {
-    const data: WriterData = { sink, job };
+  static start(sink: SinkConfig, job: string | null, shared = false): Promise<Writer> {
+    const data: WriterData = { sink, job, shared };
     const thread = new Worker(join(__dirname, 'writer-thread.js'), { workerData: data });
     return new Promise((resolve, reject) => {
       // A sink that cannot open leaves a live thread (and its driver's sockets): end it, or the
@@ -55,6 +56,18 @@ export class Writer {
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       this.post({ type: 'windows', seq, closedThrough, parts }, parts.map((part) => part.buffer as ArrayBuffer));
+    });
+  }
+
+  /**
+   * A shared job's new assignment, after every write before it: resolves with each owned partition's
+   * durable window end, which the sink recorded.
+   */
+  assign(owned: readonly number[], partitionCount: number): Promise<Map<number, number>> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.assigning = { resolve, reject };
+      this.post({ type: 'assign', owned, partitionCount }, []);
     });
   }
 
@@ -83,6 +96,10 @@ export class Writer {
         this.pending.get(message.seq)?.resolve({ report: message.report, spent: message.spent });
         this.pending.delete(message.seq);
         return;
+      case 'assigned':
+        this.assigning?.resolve(new Map(message.delivered));
+        this.assigning = null;
+        return;
       case 'closed':
         this.closing?.resolve();
         return;
@@ -99,6 +116,7 @@ export class Writer {
     this.failure = error;
     for (const { reject } of this.pending.values()) reject(error);
     this.pending.clear();
+    this.assigning?.reject(error);
     this.closing?.reject(error);
   }
 }

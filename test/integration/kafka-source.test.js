@@ -42,7 +42,7 @@ async function produceKnownMessages(topic) {
 }
 
 function sourceOf(overrides) {
-  return createKafkaSource({ kind: 'kafka', connection, topic: TOPIC, group: GROUP, fromBeginning: true, stopAtEnd: true, ...overrides });
+  return createKafkaSource({ kind: 'kafka', connection, topic: TOPIC, group: GROUP, fromBeginning: true, stopAtEnd: true, shared: false, sessionTimeoutMs: 30_000, ...overrides });
 }
 
 /** Fails instead of hanging if `promise` never settles. */
@@ -206,7 +206,7 @@ test('Kafka dead letters arrive on their topic with reason, position and raw mes
   deadLetters.write('invalid_utf8', 'bad bytes', position(7), Buffer.from([0xff, 0xfe]));
   await deadLetters.close();
 
-  const source = createKafkaSource({ kind: 'kafka', connection, topic, group: `${topic}-reader`, fromBeginning: true, stopAtEnd: true });
+  const source = createKafkaSource({ kind: 'kafka', connection, topic, group: `${topic}-reader`, fromBeginning: true, stopAtEnd: true, shared: false, sessionTimeoutMs: 30_000 });
   const batches = await within(30_000, 'reading the dead letters', drain(source));
   await source.close();
   const letters = batches.flatMap((batch) => batch.messages.map((message) => JSON.parse(message.toString())));

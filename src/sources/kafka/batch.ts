@@ -12,10 +12,17 @@ export interface KafkaCheckpoint {
 const TOMBSTONE = Buffer.alloc(0);
 
 /** Messages of one partition as a pipeline batch; offsets are looked up only for rejected messages. */
-export function sourceBatchOf(topic: string, partition: number, messages: readonly KafkaMessage[], nextOffset: bigint): SourceBatch {
+export function sourceBatchOf(
+  topic: string,
+  partition: number,
+  messages: readonly KafkaMessage[],
+  nextOffset: bigint,
+  generation?: number,
+): SourceBatch {
   const checkpoint: KafkaCheckpoint = { partition, nextOffset: nextOffset.toString() };
   return {
     partition,
+    generation,
     messages: messages.map((message) => message.value ?? TOMBSTONE),
     position: (index) => ({ kind: 'kafka', topic, partition, offset: messages[index].offset }),
     checkpoint,

@@ -5,9 +5,10 @@ import { kafkaClientOf } from '../../kafka/client';
 import { OffsetCommits } from './commits';
 import type { KafkaSourceConfig } from '../config';
 import { PartitionProgress } from './partition-progress';
+import { partitionedAssigner } from './partitioned-assignor';
 import { singleOwnerAssigner } from './single-owner';
 import { partitionStartsOf } from './start';
-import type { Source, SourceBatch } from '../source';
+import type { Assignment, Source, SourceBatch } from '../source';
 
 /**
  * Batches buffered between kafkajs and the pipeline: enough for kafkajs to fetch and decode ahead
@@ -25,6 +26,8 @@ const HEARTBEAT_WAIT_MS = 1000;
  * partition is paused; it bounds how long `close` waits for the fetch loop to stop.
  */
 const MAX_FETCH_WAIT_MS = 500;
+/** With --stop-at-end, a shared source whose partitions are done asks this often whether the whole group is. */
+const GROUP_END_POLL_MS = 500;
 
 export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig): Source {
   return new KafkaSource(config);
@@ -54,9 +57,13 @@ class KafkaSource implements Source {
   private readonly startedAt = Date.now();
   /** When this member last received the topic's partitions, or -1: its claim to keep them. */
   private ownedSince = -1;
+  private current: Assignment = { generation: 0, owned: [], partitionCount: 0 };
+  private groupEndPoll: NodeJS.Timeout | null = null;
+  /** The last assignment whose partitions all reached their end (--stop-at-end). */
+  private drainedGeneration = 0;
 
   constructor(private readonly config: KafkaSourceConfig) {
-    const { topic, group, connection } = config;
+    const { topic, group, connection, shared, sessionTimeoutMs } = config;
     this.description = `kafka:${topic} (group ${group}, brokers ${connection.brokers.join(',')})`;
     this.job = `${group}/${topic}`;
     const kafka = kafkaClientOf(connection, 'clickstream');
@@ -65,8 +72,14 @@ class KafkaSource implements Source {
       groupId: group,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
-      partitionAssigners: [singleOwnerAssigner(() => ({ startedAt: this.startedAt, ownedSince: this.ownedSince }))],
+      sessionTimeout: sessionTimeoutMs,
+      // kafkajs's default heartbeat (3 s) against the session: a third of it, as Kafka's own default.
+      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
+      partitionAssigners: [
+        shared ? partitionedAssigner() : singleOwnerAssigner(() => ({ startedAt: this.startedAt, ownedSince: this.ownedSince })),
+      ],
     });
+    if (shared) this.assignment = () => this.current;
     this.commits = new OffsetCommits(
       (offsets) => this.consumer.commitOffsets(offsets.map((offset) => ({ topic, ...offset }))),
       COMMIT_INTERVAL_MS,
@@ -86,7 +99,10 @@ class KafkaSource implements Source {
   stop(): void {
     this.bridge.end();
     this.pause();
+    this.stopGroupEndPoll();
   }
+
+  assignment?: () => Assignment;
 
   batchDurable(checkpoint: unknown): void {
     const { partition, nextOffset } = checkpoint as KafkaCheckpoint;
@@ -125,6 +141,10 @@ class KafkaSource implements Source {
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       const assigned = payload.memberAssignment[this.config.topic] ?? [];
       this.commits.assign(assigned);
+      if (this.config.shared) {
+        this.reassigned(progress, assigned);
+        return;
+      }
       if (assigned.length === 0) {
         this.ownedSince = -1;
         this.bridge.fail(this.failureOf(new Error(sharedGroupMessage(this.config.group))));
@@ -148,12 +168,44 @@ class KafkaSource implements Source {
     });
   }
 
+  /**
+   * A shared source's new assignment (kafkajs rebalances eagerly: every member gives up every partition
+   * and reads its new ones from the committed offsets). The pipeline drops its windows when the first
+   * batch of the new generation reaches it; here, every owned partition is read again in full, and
+   * where it stands is asked of the group, so --stop-at-end knows when it is done.
+   */
+  private reassigned(progress: PartitionProgress, assigned: readonly number[]): void {
+    const owned = [...assigned].sort((a, b) => a - b);
+    this.current = { generation: this.current.generation + 1, owned, partitionCount: progress.partitionCount };
+    this.consuming = true;
+    progress.restart(owned);
+    if (this.bridge.isClosed()) {
+      this.pause();
+      return;
+    }
+    // Partitions paused at their end under the last assignment may now be another member's unfinished ones.
+    this.consumer.resume([{ topic: this.config.topic }]);
+    if (!this.config.stopAtEnd) return;
+    const { generation } = this.current;
+    partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning).then(
+      (starts) => {
+        if (generation !== this.current.generation) return;
+        for (const { partition, start } of starts) if (owned.includes(partition)) progress.skipTo(partition, start);
+        for (const partition of owned) this.noteEnd(progress, partition);
+        this.noteDrained(progress);
+      },
+      (error: Error) => this.bridge.fail(this.failureOf(error)),
+    );
+  }
+
   /** eachBatch: hands the new part of the batch to the pipeline, waiting (and heartbeating) while the buffer is full. */
-  private async handOver({ batch, resolveOffset, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
+  private async handOver({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     // Stopped or at the end: the topic is paused, and an unresolved batch is simply fetched again if ever resumed.
     if (this.bridge.isClosed()) return;
+    // Fetched under an assignment the group has since replaced: the new one reads it again.
+    if (this.config.shared && isStale()) return;
     const progress = this.progress!;
-    const taken = progress.take(batch);
+    const taken = progress.take(batch, this.config.shared ? this.current.generation : undefined);
     resolveOffset(batch.lastOffset());
     if (taken !== null) this.bridge.push(taken);
     this.noteEnd(progress, batch.partition);
@@ -167,7 +219,40 @@ class KafkaSource implements Source {
   private noteEnd(progress: PartitionProgress, partition: number): void {
     if (!progress.isAtEnd(partition)) return;
     this.pause([partition]);
-    if (progress.areAllAtEnd()) this.bridge.finish();
+    if (this.config.shared) this.noteDrained(progress);
+    else if (progress.areAllAtEnd()) this.bridge.finish();
+  }
+
+  /** A shared source tells the pipeline, once per assignment, that all its partitions are at their end. */
+  private noteDrained(progress: PartitionProgress): void {
+    const { generation, owned } = this.current;
+    if (!progress.areAtEnd(owned) || this.drainedGeneration === generation) return;
+    this.drainedGeneration = generation;
+    this.bridge.push(drainedBatch(generation));
+    this.pollGroupEnd(progress);
+  }
+
+  /**
+   * A shared source ends once the group has committed every partition to its end: until then a member
+   * that dies leaves partitions this one may be given, and the last window is merged by whichever
+   * instance writes last.
+   */
+  private pollGroupEnd(progress: PartitionProgress): void {
+    if (this.groupEndPoll !== null) return;
+    const ends = progress.endOffsets()!;
+    const poll = async () => {
+      const starts = await partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning);
+      if (starts.every(({ partition, start }) => start >= (ends[partition] ?? 0n))) {
+        this.stopGroupEndPoll();
+        this.bridge.finish();
+      }
+    };
+    this.groupEndPoll = setInterval(() => void poll().catch((error: Error) => this.bridge.fail(this.failureOf(error))), GROUP_END_POLL_MS);
+  }
+
+  private stopGroupEndPoll(): void {
+    if (this.groupEndPoll !== null) clearInterval(this.groupEndPoll);
+    this.groupEndPoll = null;
   }
 
   /** Stops fetching the given partitions (all by default); kafkajs discards their fetched data. */
@@ -178,6 +263,11 @@ class KafkaSource implements Source {
   private failureOf(error: Error): Error {
     return new Error(`Kafka source ${this.description}: ${error.message}`, { cause: error });
   }
+}
+
+/** A batch with no messages that tells the pipeline every owned partition is at its end. */
+function drainedBatch(generation: number): SourceBatch {
+  return { partition: -1, messages: [], generation, drained: true, position: () => ({ kind: 'synthetic', index: -1 }) };
 }
 
 function sharedGroupMessage(group: string): string {

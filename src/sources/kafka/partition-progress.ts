@@ -38,7 +38,7 @@ export class PartitionProgress {
   }
 
   /** The part of a fetched batch not handed over yet and before the end; null when nothing is left. */
-  take(batch: Batch): SourceBatch | null {
+  take(batch: Batch, generation?: number): SourceBatch | null {
     const { partition, messages } = batch;
     this.admit(partition);
     this.high[partition] = BigInt(batch.highWatermark);
@@ -48,7 +48,7 @@ export class PartitionProgress {
     const through = to < messages.length ? this.ends![partition] : BigInt(batch.lastOffset()) + 1n;
     this.skipTo(partition, through);
     if (from >= to) return null;
-    return sourceBatchOf(this.topic, partition, from === 0 && to === messages.length ? messages : messages.slice(from, to), through);
+    return sourceBatchOf(this.topic, partition, from === 0 && to === messages.length ? messages : messages.slice(from, to), through, generation);
   }
 
   /** Offsets kafkajs read past without a batch for us (only control records or aborted messages). */
@@ -71,6 +71,29 @@ export class PartitionProgress {
   /** After a rebalance: a partition not kept may be read by another member meanwhile, so nothing of it is skipped when it comes back. */
   keepOnly(assigned: ReadonlySet<number>): void {
     for (let p = 0; p < this.handedOver.length; p++) if (!assigned.has(p)) this.handedOver[p] = NOTHING_YET;
+  }
+
+  /**
+   * A shared source's new assignment: its instance dropped its windows and reads these partitions again
+   * from the committed offsets, so nothing is skipped, and where each stands is unknown until the first
+   * batch or `skipTo` the committed offset (until then none is at its end).
+   */
+  restart(partitions: readonly number[]): void {
+    for (const partition of partitions) {
+      this.admit(partition);
+      this.next[partition] = NOTHING_YET;
+      this.handedOver[partition] = NOTHING_YET;
+    }
+  }
+
+  /** With --stop-at-end, whether every one of these partitions is at its end. */
+  areAtEnd(partitions: readonly number[]): boolean {
+    return partitions.every((partition) => this.isAtEnd(partition));
+  }
+
+  /** The end offsets of the start, with --stop-at-end. */
+  endOffsets(): readonly bigint[] | null {
+    return this.ends;
   }
 
   isAtEnd(partition: number): boolean {
