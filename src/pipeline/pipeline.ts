@@ -58,6 +58,8 @@ export class Pipeline {
   private assigned: Assignment | null = null;
   private delivered: number[] = [];
   private ownedIndex: number[] = [];
+  /** While the workers are replaced, ticks leave them alone. */
+  private reassigning = false;
   private lastArrival = -Infinity;
   private readonly closes = new Map<number, { through: number; issuedAt: number }>();
   private checkpoints: PendingCheckpoints | null = null;
@@ -153,14 +155,26 @@ export class Pipeline {
    * offsets; each partition's windows that the sink holds as durable are not emitted again.
    */
   private async reassign(assignment: Assignment): Promise<void> {
-    await this.dispatcher.drain();
-    await Promise.all([...this.writes]);
-    this.throwIfFailed();
-    await this.dispatcher.destroy();
-    this.clock = createClock(this.config.clock, this.config.windows);
-    this.dispatcher = this.createDispatcher();
-    this.closes.clear();
-    this.frontier = -Infinity;
+    this.reassigning = true;
+    try {
+      await this.replaceWindows(assignment);
+    } finally {
+      this.reassigning = false;
+    }
+  }
+
+  private async replaceWindows(assignment: Assignment): Promise<void> {
+    // Before the first assignment nothing was read: the workers and clock are still new.
+    if (this.assigned !== null) {
+      await this.dispatcher.drain();
+      await Promise.all([...this.writes]);
+      this.throwIfFailed();
+      await this.dispatcher.destroy();
+      this.clock = createClock(this.config.clock, this.config.windows);
+      this.dispatcher = this.createDispatcher();
+      this.closes.clear();
+      this.frontier = -Infinity;
+    }
     const { owned, partitionCount } = assignment;
     const delivered = await this.writer!.assign(owned, partitionCount);
     this.assigned = assignment;
@@ -281,8 +295,10 @@ export class Pipeline {
   private scheduleTick(): void {
     const { batchMs } = this.config;
     this.ticker = setTimeout(() => {
-      this.advanceTo(this.clock.ticked(this.arrivalTime()));
-      this.dispatcher.sendAll();
+      if (!this.reassigning) {
+        this.advanceTo(this.clock.ticked(this.arrivalTime()));
+        this.dispatcher.sendAll();
+      }
       if (this.running) this.scheduleTick();
     }, batchMs - (this.now() % batchMs));
   }
