@@ -1,41 +1,28 @@
-import { type Client, policies } from 'cassandra-driver';
-import type { WindowRows } from '../../windows/window';
+import { policies } from 'cassandra-driver';
 import type { CassandraConfig } from '../../stores/cassandra/config';
-import type { Progress, Sink } from '../sink';
-import { CONSISTENCY, type Read, connectClient, numberOf } from '../../stores/cassandra/client';
-import { createWriteClock, type WriteClock } from './write-clock';
-import { forEachConcurrently } from '../../stores/cassandra/concurrency';
-import { latestChanges } from './latest';
-import { dayOf } from '../../stores/cassandra/partitions';
-import { type ReadCql, readCql } from '../../stores/cassandra/reads';
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from '../../stores/cassandra/retry';
+import type { Progress, SharedSink } from '../sink';
+import { connectClient, numberOf } from '../../stores/cassandra/client';
+import { createWriteClock } from './write-clock';
+import { readCql } from '../../stores/cassandra/reads';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../stores/cassandra/retry';
 import { assertKeyspaceName } from '../../stores/cassandra/schema';
 import { createSchema } from '../../stores/cassandra/setup';
-import { type PreviousWrite, type Request, type WriteCql, alone, assertColumnsAlign, planWindow, topicsOf, writeCql } from './writes';
-
-/** Requests in flight at once: enough to keep a node's write path busy, few enough not to overload it. */
-const MAX_IN_FLIGHT = 64;
-
-const OPTIONS = { prepare: true, consistency: CONSISTENCY, isIdempotent: true } as const;
+import { type Session, reader, sendAll } from './session';
+import { readPartitions, writeShare } from './shares';
+import { writeWindow } from './window-write';
+import { alone, assertColumnsAlign, writeCql } from './writes';
 
 export interface CassandraSinkOptions {
   readonly retry?: RetryPolicy;
 }
 
-interface Session {
-  readonly client: Client;
-  readonly writes: WriteCql;
-  readonly reads: ReadCql;
-  readonly clock: WriteClock;
-  readonly retry: RetryPolicy;
-}
-
 /**
  * `--sink cassandra`. Windows are written one after another, each with many requests in
  * flight; writeWindows resolves once every request is acknowledged at LOCAL_QUORUM, then records the
- * progress, so progress never runs ahead of the rows.
+ * progress, so progress never runs ahead of the rows. Several instances of a job write it together
+ * through writeShare (shares.ts).
  */
-export function createCassandraSink(config: CassandraConfig, options: CassandraSinkOptions = {}): Sink {
+export function createCassandraSink(config: CassandraConfig, options: CassandraSinkOptions = {}): SharedSink {
   const { keyspace } = config;
   assertKeyspaceName(keyspace);
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -52,7 +39,7 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
         await client.shutdown();
         throw error;
       });
-      session = { client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry };
+      session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry };
     },
     async writeWindows(windows, progress) {
       const current = opened();
@@ -64,28 +51,17 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
     async readProgress(job) {
       return readProgress(opened(), job, `reading the progress of ${job} in ${keyspace}`);
     },
+    async readPartitions(job) {
+      return readPartitions(opened(), job);
+    },
+    async writeShare(windows, scope, closedThrough) {
+      await writeShare(opened(), windows, scope, closedThrough);
+    },
     async close() {
       await session?.client.shutdown();
       session = undefined;
     },
   };
-}
-
-async function writeWindow(session: Session, window: WindowRows, what: string): Promise<void> {
-  const read = reader(session, what);
-  const previous = await readPreviousWrite(read, session.reads, window.windowEnd);
-  const latest = await latestChanges(read, session.reads, window.windowEnd, topicsOf(window), previous.topics);
-  // Above the earlier write's inserts even if that writer's clock ran ahead of this one's.
-  const t = session.clock.next(previous.writtenAt + 1);
-  const plan = planWindow(session.writes, window, previous.topics, latest, t);
-  await sendAll(session, plan.rows, what);
-  await sendAll(session, plan.index, what);
-}
-
-async function readPreviousWrite(read: Read, reads: ReadCql, windowEnd: number): Promise<PreviousWrite> {
-  const row = (await read(reads.previousWrite, [dayOf(windowEnd), windowEnd])).first();
-  if (row === null) return { topics: [], writtenAt: 0 };
-  return { topics: row.get('topics') ?? [], writtenAt: numberOf(row.get('written')) };
 }
 
 async function readProgress(session: Session, job: string, what: string): Promise<number> {
@@ -98,17 +74,4 @@ async function saveProgress(session: Session, { job, closedThrough }: Progress, 
   if (!Number.isSafeInteger(closedThrough)) throw new Error(`${what}: ${closedThrough} is not a window end in ms`);
   if ((await readProgress(session, job, what)) >= closedThrough) return;
   await sendAll(session, [alone({ query: session.writes.saveProgress, params: [job, closedThrough] }, session.clock.next())], what);
-}
-
-function reader(session: Session, what: string): Read {
-  return (query, params) => withRetry(what, () => session.client.execute(query, params, OPTIONS), session.retry);
-}
-
-function sendAll(session: Session, requests: readonly Request[], what: string): Promise<void> {
-  return forEachConcurrently(requests, MAX_IN_FLIGHT, (request) => withRetry(what, () => send(session.client, request), session.retry));
-}
-
-function send(client: Client, { statements, timestamp }: Request): Promise<unknown> {
-  if (statements.length === 1) return client.execute(statements[0].query, statements[0].params, { ...OPTIONS, timestamp });
-  return client.batch([...statements], { ...OPTIONS, timestamp, logged: false });
 }

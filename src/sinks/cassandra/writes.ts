@@ -1,4 +1,5 @@
 import type { WindowRows } from '../../windows/window';
+import type { MergedPartials } from './partials';
 import { CASSANDRA_TABLES, type CassandraTable } from '../../stores/cassandra/schema';
 import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from '../../stores/cassandra/partitions';
 import { TextValues, bigintValue, intValue, textValue } from './values';
@@ -45,6 +46,13 @@ export function writeCql(keyspace: string) {
     insertTopicLatest: insertCql(keyspace, 'topic_latest_window'),
     deleteTopicLatest: `DELETE FROM ${keyspace}.topic_latest_window WHERE topic = ?`,
     saveProgress: insertCql(keyspace, 'progress'),
+    insertPartial: insertCql(keyspace, 'window_partials'),
+    insertWholeMarker: insertCql(keyspace, 'window_partials', ['job', 'window_end', 'partition', 'window_start', 'events', 'min_ts']),
+    insertPending: insertCql(keyspace, 'pending_windows'),
+    deletePending: `DELETE FROM ${keyspace}.pending_windows WHERE job = ? AND window_end = ?`,
+    saveDelivered: insertCql(keyspace, 'partition_progress', ['job', 'partition', 'delivered_through']),
+    saveEnded: insertCql(keyspace, 'partition_progress', ['job', 'partition', 'ended']),
+    saveMerged: insertCql(keyspace, 'partition_progress', ['job', 'merged_through']),
   } as const;
 }
 
@@ -78,25 +86,69 @@ export function planWindow(
   t: number,
 ): WindowPlan {
   const end = window.windowEnd;
-  const day = dayOf(end);
   const deletes: Request[] = [
     { query: cql.deleteVisitors, params: [end] },
     ...Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => ({ query: cql.deleteVisits, params: [end, bucket] })),
-    ...previousTopics.map((topic) => ({ query: cql.deleteTopicWindow, params: [topic, day, end] })),
+    ...topicWindowDeletes(cql, end, previousTopics),
   ].map((statement) => alone(statement, t));
+  const rows = new RowValues(window);
+  const inserts = [...visitorBatches(cql, window, rows), ...visitBatches(cql, window, rows)];
+  return {
+    rows: [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))],
+    index: indexOf(cql, window, latest, t + 1),
+  };
+}
+
+/**
+ * A window merged from the partitions' shares, as planWindow but for client_page_visits: the shares
+ * upserted those rows themselves, and no bucket is deleted, since a share's rows are the same whoever
+ * writes them. Only the window's statics go there, into the buckets that hold rows (a static in an
+ * empty partition would read as a row of nulls).
+ */
+export function planMergedWindow(
+  cql: WriteCql,
+  window: MergedPartials,
+  previousTopics: readonly string[],
+  latest: LatestChanges,
+  t: number,
+): WindowPlan {
+  const deletes = [{ query: cql.deleteVisitors, params: [window.windowEnd] }, ...topicWindowDeletes(cql, window.windowEnd, previousTopics)];
+  const rows = new RowValues(window);
+  const statics = window.buckets.map((bucket) => [visitsStatics(cql, rows, bucket)]);
+  const inserts = [...visitorBatches(cql, window, rows), ...statics];
+  return {
+    rows: [...deletes.map((statement) => alone(statement, t)), ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))],
+    index: indexOf(cql, window, latest, t + 1),
+  };
+}
+
+/** One partition's share of a window's client_page_visits rows: upserts in bucket batches, no statics. */
+export function planShareRows(cql: WriteCql, window: WindowRows, share: WindowRows['clientPageVisits'], t: number): Request[] {
+  const batches = visitsByBucket(cql, share, new RowValues(window)).flatMap((statements) => chunks(statements, BATCH_ROWS));
+  return batches.map((statements) => ({ statements, timestamp: t }));
+}
+
+/** What a window's page_unique_visitors and index rows are made of; a merged window has no client rows of its own. */
+export type WindowTotals = Omit<WindowRows, 'clientPageVisits' | 'columns'>;
+
+function topicWindowDeletes(cql: WriteCql, end: number, previousTopics: readonly string[]): Statement[] {
+  return previousTopics.map((topic) => ({ query: cql.deleteTopicWindow, params: [topic, dayOf(end), end] }));
+}
+
+/** windows, topic_windows and topic_latest_window: what makes the window findable. */
+function indexOf(cql: WriteCql, window: WindowTotals, latest: LatestChanges, timestamp: number): Request[] {
+  const end = window.windowEnd;
+  const day = dayOf(end);
   const topics = topicsOf(window);
   const times = [window.windowStart, end, window.windowTs];
-  const index: Request[] = [
+  return [
     { query: cql.insertWindow, params: [day, ...times, window.events, topics] },
     ...topics.map((topic) => ({ query: cql.insertTopicWindow, params: [topic, day, end] })),
     ...[...latest].map(([topic, latestEnd]) =>
       latestEnd === null
         ? { query: cql.deleteTopicLatest, params: [topic] }
         : { query: cql.insertTopicLatest, params: [topic, latestEnd] }),
-  ].map((statement) => alone(statement, t + 1));
-  const rows = new RowValues(window);
-  const inserts = [...visitorBatches(cql, window, rows), ...visitBatches(cql, window, rows)];
-  return { rows: [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))], index };
+  ].map((statement) => alone(statement, timestamp));
 }
 
 /** A request of one statement. */
@@ -105,7 +157,7 @@ export function alone(statement: Statement, timestamp: number): Request {
 }
 
 /** The distinct topics with rows in the window. */
-export function topicsOf(window: WindowRows): string[] {
+export function topicsOf(window: WindowTotals): string[] {
   return [...new Set(window.pageUniqueVisitors.topics)];
 }
 
@@ -117,14 +169,14 @@ class RowValues {
   readonly buckets = Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => intValue(bucket));
   readonly names = new TextValues();
 
-  constructor(window: WindowRows) {
+  constructor(window: WindowTotals) {
     this.end = bigintValue(window.windowEnd);
     this.start = bigintValue(window.windowStart);
     this.ts = bigintValue(window.windowTs);
   }
 }
 
-function visitorBatches(cql: WriteCql, window: WindowRows, values: RowValues): Statement[][] {
+function visitorBatches(cql: WriteCql, window: WindowTotals, values: RowValues): Statement[][] {
   const { topics, pages, visitors } = window.pageUniqueVisitors;
   const { end, names } = values;
   const statements = topics.map((topic, i) => ({
@@ -136,7 +188,13 @@ function visitorBatches(cql: WriteCql, window: WindowRows, values: RowValues): S
 }
 
 function visitBatches(cql: WriteCql, window: WindowRows, values: RowValues): Statement[][] {
-  const { clientIds, topics, pages, visits } = window.clientPageVisits;
+  return visitsByBucket(cql, window.clientPageVisits, values).flatMap((statements, bucket) =>
+    withStatics(chunks(statements, BATCH_ROWS), visitsStatics(cql, values, bucket)));
+}
+
+/** Row inserts of client_page_visits, by bucket. */
+function visitsByBucket(cql: WriteCql, rows: WindowRows['clientPageVisits'], values: RowValues): Statement[][] {
+  const { clientIds, topics, pages, visits } = rows;
   const { end, buckets, names } = values;
   const byBucket: Statement[][] = Array.from({ length: CLIENT_BUCKETS }, () => []);
   clientIds.forEach((clientId, i) => {
@@ -147,10 +205,11 @@ function visitBatches(cql: WriteCql, window: WindowRows, values: RowValues): Sta
       params: [end, buckets[bucket], client, names.of(topics[i]), names.of(pages[i]), intValue(visits[i])],
     });
   });
-  return byBucket.flatMap((statements, bucket) => {
-    const statics = { query: cql.insertVisitsStatic, params: [end, buckets[bucket], values.start, values.ts] };
-    return withStatics(chunks(statements, BATCH_ROWS), statics);
-  });
+  return byBucket;
+}
+
+function visitsStatics(cql: WriteCql, values: RowValues, bucket: number): Statement {
+  return { query: cql.insertVisitsStatic, params: [values.end, values.buckets[bucket], values.start, values.ts] };
 }
 
 /** The partition's static columns ride in its first batch. */

@@ -76,6 +76,35 @@ export const CASSANDRA_TABLES = {
     columns: { job: 'text', closed_through: 'bigint' },
     key: '(job)',
   },
+  // Shared mode (several instances of a job, docs/scale-out.md). Each input partition's recorded state:
+  // a merge check reads the job's every partition in one read, and a (re)assigned instance reads its own.
+  // delivered_through and merged_through are written at a timestamp of their value, so the highest wins
+  // whoever writes last. merged_through: no window at or before it waits for a merge, so merge checks
+  // read pending_windows after it and never scan the tombstones of the rows merges deleted.
+  partition_progress: {
+    columns: { job: 'text', partition: 'int', delivered_through: 'bigint', ended: 'boolean', merged_through: 'bigint static' },
+    key: '((job), partition)',
+  },
+  // A partition's share of window E, summarised for the merge: a partition per window of a job, so the
+  // merge reads all of E's shares in one read, and a row per input partition, so a rewrite of the share
+  // (a replay, a new owner) overwrites its row. Partition -1 marks E written whole.
+  // `pages` is msgpack of the share's distinct clients per (topic, page); `buckets` the client_page_visits
+  // buckets its rows are in, which get the merged window's statics.
+  window_partials: {
+    columns: {
+      job: 'text', window_end: 'bigint', partition: 'int', window_start: 'bigint', events: 'bigint', min_ts: 'bigint',
+      pages: 'blob', buckets: 'frozen<set<int>>',
+    },
+    key: '((job, window_end), partition)',
+  },
+  // Windows of the job with partials not merged yet, a partition per job in window_end order: a merge
+  // check reads those after merged_through that every partition delivered as one slice, oldest first.
+  // A merge deletes its row, so the partition stays as small as the backlog.
+  // A rewrite of a share at or before merged_through (a replay, a stale owner) leaves a row no check reads.
+  pending_windows: {
+    columns: { job: 'text', window_end: 'bigint', window_start: 'bigint' },
+    key: '((job), window_end)',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type CassandraTable = keyof typeof CASSANDRA_TABLES;

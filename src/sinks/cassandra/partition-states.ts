@@ -1,0 +1,51 @@
+import type { PartitionScope, PartitionState } from '../sink';
+
+/**
+ * The rules of shared mode's per-partition progress (docs/scale-out.md): what an instance records
+ * for its partitions, when it may write a window whole, and which windows every partition has delivered.
+ */
+
+/** Every window ending at or before this has every partition's share durable: an ended partition holds none back, an unrecorded one all. */
+export function completeThrough(states: ReadonlyMap<number, PartitionState>, partitionCount: number): number {
+  let through = Infinity;
+  for (let partition = 0; partition < partitionCount; partition++) {
+    const state = states.get(partition);
+    through = Math.min(through, state === undefined ? -Infinity : state.ended ? Infinity : state.delivered);
+  }
+  return through;
+}
+
+/**
+ * Every partition, ended or not, delivered through here. A share of a window at or before it can only
+ * be written again (a replay, a stale owner), never for the first time: an owner writes a partition's
+ * shares only past what it delivered, and an ended partition that comes back resumes after its own.
+ */
+export function deliveredThrough(states: ReadonlyMap<number, PartitionState>, partitionCount: number): number {
+  let through = Infinity;
+  for (let partition = 0; partition < partitionCount; partition++) through = Math.min(through, states.get(partition)?.delivered ?? -Infinity);
+  return through;
+}
+
+/** Through where the partition's windows were durable when the instance got it. */
+export function deliveredOf(scope: PartitionScope, partition: number): number {
+  return scope.delivered.get(partition) ?? -Infinity;
+}
+
+/** The fast path: the instance owns every partition and none has delivered the window, so its rows of it are the whole window. */
+export function holdsWholeWindow(scope: PartitionScope, windowEnd: number): boolean {
+  const owned = new Set(scope.owned);
+  for (let partition = 0; partition < scope.partitionCount; partition++) {
+    if (!owned.has(partition) || deliveredOf(scope, partition) >= windowEnd) return false;
+  }
+  return true;
+}
+
+/**
+ * What an owned partition records after a close through `closedThrough` whose last window ends at
+ * `lastEnd` (-Infinity without windows). Infinity closes every window, which ends the partition: it
+ * delivered through its last window, and holds no later one back.
+ */
+export function stateAfterClose(delivered: number, closedThrough: number, lastEnd: number): PartitionState {
+  if (closedThrough === Infinity) return { delivered: Math.max(delivered, lastEnd), ended: true };
+  return { delivered: closedThrough, ended: false };
+}

@@ -1,0 +1,37 @@
+import type { Client } from 'cassandra-driver';
+import { CONSISTENCY, type Read } from '../../stores/cassandra/client';
+import { forEachConcurrently } from '../../stores/cassandra/concurrency';
+import type { ReadCql } from '../../stores/cassandra/reads';
+import { type RetryPolicy, withRetry } from '../../stores/cassandra/retry';
+import type { WriteClock } from './write-clock';
+import type { Request, WriteCql } from './writes';
+
+/** Requests in flight at once: enough to keep a node's write path busy, few enough not to overload it. */
+const MAX_IN_FLIGHT = 64;
+
+const OPTIONS = { prepare: true, consistency: CONSISTENCY, isIdempotent: true } as const;
+
+/** An open Cassandra sink: its connection, statements, write clock and retry budget. */
+export interface Session {
+  readonly keyspace: string;
+  readonly client: Client;
+  readonly writes: WriteCql;
+  readonly reads: ReadCql;
+  readonly clock: WriteClock;
+  readonly retry: RetryPolicy;
+}
+
+/** Prepared reads, each retried on its own; `what` names the work in the error of one that gives up. */
+export function reader(session: Session, what: string): Read {
+  return (query, params) => withRetry(what, () => session.client.execute(query, params, OPTIONS), session.retry);
+}
+
+/** Sends every request, many in flight, each retried on its own; resolves once all are acknowledged. */
+export function sendAll(session: Session, requests: readonly Request[], what: string): Promise<void> {
+  return forEachConcurrently(requests, MAX_IN_FLIGHT, (request) => withRetry(what, () => send(session.client, request), session.retry));
+}
+
+function send(client: Client, { statements, timestamp }: Request): Promise<unknown> {
+  if (statements.length === 1) return client.execute(statements[0].query, statements[0].params, { ...OPTIONS, timestamp });
+  return client.batch([...statements], { ...OPTIONS, timestamp, logged: false });
+}

@@ -1,0 +1,158 @@
+import type { types } from 'cassandra-driver';
+import type { WindowRows } from '../../windows/window';
+import type { PartitionScope, PartitionState } from '../sink';
+import { numberOf } from '../../stores/cassandra/client';
+import { type ShareSummary, decodePages, encodePages, mergePartials, splitByPartition, summaryOf } from './partials';
+import { completeThrough, deliveredOf, deliveredThrough, holdsWholeWindow, stateAfterClose } from './partition-states';
+import { type Session, reader, sendAll } from './session';
+import { writeMergedWindow, writeWindow } from './window-write';
+import { type Request, alone, assertColumnsAlign, planShareRows } from './writes';
+
+/**
+ * Shared mode in Cassandra (docs/scale-out.md): each instance writes its partitions' shares of a
+ * window and records how far each partition delivered; whichever instance then sees every partition
+ * past a window merges its shares into the window's rows. No coordinator and no LWT: every write is
+ * idempotent, and merging twice writes the same rows.
+ */
+
+/** window_partials' partition marking a window written whole (the fast path): no merge may replace its rows. */
+const WHOLE_WINDOW = -1;
+
+/** Pending windows a merge check reads at once; it reads on while a read comes back full. */
+const PENDING_PER_READ = 1000;
+
+interface JobProgress {
+  readonly states: Map<number, PartitionState>;
+  /** No window at or before it waits for a merge. */
+  readonly mergedThrough: number;
+}
+
+export async function readPartitions(session: Session, job: string): Promise<Map<number, PartitionState>> {
+  return (await readJobProgress(session, job, `reading the partitions of ${job} in ${session.keyspace}`)).states;
+}
+
+export async function writeShare(session: Session, windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void> {
+  const where = `${scope.job} in ${session.keyspace}`;
+  // A malformed window or bound fails the call before anything of it is written.
+  windows.forEach(assertColumnsAlign);
+  if (closedThrough !== Infinity && !Number.isSafeInteger(closedThrough)) {
+    throw new Error(`writing the share of ${where}: ${closedThrough} is not a window end in ms`);
+  }
+  for (const window of windows) {
+    const what = `writing the share of ${where} of the window ending ${window.windowEnd}`;
+    if (holdsWholeWindow(scope, window.windowEnd)) await writeWhole(session, scope.job, window, what);
+    else await sendAll(session, shareRequests(session, scope, window), what);
+  }
+  const lastEnd = windows.length > 0 ? windows[windows.length - 1].windowEnd : -Infinity;
+  // After the shares: a partition's progress never runs ahead of its durable shares.
+  await sendAll(session, progressRequests(session, scope, closedThrough, lastEnd), `recording the partitions of ${where}`);
+  await mergeDelivered(session, scope, `merging the windows of ${where}`);
+}
+
+/** Today's whole-window write, then its marker, so that no merge of stale shares replaces its rows. */
+async function writeWhole(session: Session, job: string, window: WindowRows, what: string): Promise<void> {
+  await writeWindow(session, window, what);
+  const params = [job, window.windowEnd, WHOLE_WINDOW, window.windowStart, window.events, window.windowTs];
+  await sendAll(session, [alone({ query: session.writes.insertWholeMarker, params }, session.clock.next())], what);
+}
+
+/**
+ * The share of each owned partition that has rows in the window and had not delivered it: its client
+ * rows (upserts; they are the same whoever writes them) and its summary; then the window's pending row.
+ * Rows of partitions not owned can only be misplaced events, and are left out.
+ */
+function shareRequests(session: Session, scope: PartitionScope, window: WindowRows): Request[] {
+  const { writes } = session;
+  const end = window.windowEnd;
+  const shares = splitByPartition(window.clientPageVisits, scope.partitionCount);
+  const t = session.clock.next();
+  const requests = scope.owned.flatMap((partition) => {
+    const share = shares.get(partition);
+    if (share === undefined || end <= deliveredOf(scope, partition)) return [];
+    const summary = alone({ query: writes.insertPartial, params: partialParams(scope.job, end, summaryOf(window, partition, share)) }, t);
+    return [...planShareRows(writes, window, share, t), summary];
+  });
+  if (requests.length === 0) return [];
+  return [...requests, alone({ query: writes.insertPending, params: [scope.job, end, window.windowStart] }, t)];
+}
+
+function partialParams(job: string, windowEnd: number, share: ShareSummary): unknown[] {
+  return [job, windowEnd, share.partition, share.windowStart, share.events, share.minTs, encodePages(share.pages), share.buckets];
+}
+
+/** What each owned partition delivered; `ended` at the write clock, as whether it ended is the latest owner's word. */
+function progressRequests(session: Session, scope: PartitionScope, closedThrough: number, lastEnd: number): Request[] {
+  const { writes } = session;
+  const t = session.clock.next();
+  return scope.owned.flatMap((partition) => {
+    const state = stateAfterClose(deliveredOf(scope, partition), closedThrough, lastEnd);
+    const ended = alone({ query: writes.saveEnded, params: [scope.job, partition, state.ended] }, t);
+    if (state.delivered === -Infinity) return [ended];
+    const delivered = alone({ query: writes.saveDelivered, params: [scope.job, partition, state.delivered] }, valueStamp(state.delivered));
+    return [delivered, ended];
+  });
+}
+
+/**
+ * Merges every pending window that all partitions have delivered. The writer of the last share of a
+ * window records its progress before it reads everyone's, at LOCAL_QUORUM: some instance sees it complete.
+ */
+async function mergeDelivered(session: Session, scope: PartitionScope, what: string): Promise<void> {
+  const { writes } = session;
+  const { states, mergedThrough } = await readJobProgress(session, scope.job, what);
+  const complete = completeThrough(states, scope.partitionCount);
+  let after = mergedThrough;
+  while (after < complete) {
+    const params = [scope.job, boundOf(after), boundOf(complete), PENDING_PER_READ];
+    const pending = (await reader(session, what)(session.reads.pendingWindows, params)).rows;
+    for (const row of pending) {
+      after = numberOf(row.get('window_end'));
+      await mergeWindow(session, scope.job, after, what);
+      // At the time read: a share written since re-inserts the row later in time, and a later check merges again.
+      await sendAll(session, [alone({ query: writes.deletePending, params: [scope.job, after] }, numberOf(row.get('written')))], what);
+    }
+    if (pending.length < PENDING_PER_READ) break;
+  }
+  const through = deliveredThrough(states, scope.partitionCount);
+  if (Number.isFinite(through) && through > mergedThrough) {
+    await sendAll(session, [alone({ query: writes.saveMerged, params: [scope.job, through] }, valueStamp(through))], what);
+  }
+}
+
+async function mergeWindow(session: Session, job: string, windowEnd: number, what: string): Promise<void> {
+  const rows = (await reader(session, what)(session.reads.windowPartials, [job, windowEnd])).rows;
+  if (rows.length === 0 || rows.some((row) => row.get('partition') === WHOLE_WINDOW)) return;
+  await writeMergedWindow(session, mergePartials(windowEnd, rows.map(shareOf)), what);
+}
+
+function shareOf(row: types.Row): ShareSummary {
+  return {
+    partition: row.get('partition'),
+    windowStart: numberOf(row.get('window_start')),
+    events: numberOf(row.get('events')),
+    minTs: numberOf(row.get('min_ts')),
+    pages: decodePages(row.get('pages')),
+    buckets: row.get('buckets') ?? [],
+  };
+}
+
+async function readJobProgress(session: Session, job: string, what: string): Promise<JobProgress> {
+  const rows = (await reader(session, what)(session.reads.partitionProgress, [job])).rows;
+  const states = new Map<number, PartitionState>();
+  for (const row of rows) {
+    const delivered = row.get('delivered_through');
+    states.set(row.get('partition'), { delivered: delivered === null ? -Infinity : numberOf(delivered), ended: row.get('ended') === true });
+  }
+  const merged = rows[0]?.get('merged_through') ?? null;
+  return { states, mergedThrough: merged === null ? -Infinity : numberOf(merged) };
+}
+
+/** A write stamped with its own value (ms → µs), so the highest value wins whoever writes last. */
+function valueStamp(ms: number): number {
+  return ms * 1000;
+}
+
+/** ±Infinity as a bigint bound: window ends are safe integers. */
+function boundOf(ms: number): number {
+  return Math.min(Math.max(ms, Number.MIN_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+}
