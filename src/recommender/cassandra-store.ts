@@ -3,7 +3,7 @@ import type { CassandraConfig } from '../stores/cassandra/config';
 import { type Read, connectClient, windowEndsOf } from '../stores/cassandra/client';
 import { bucketOf, walkBackDays } from '../stores/cassandra/partitions';
 import { type ReadCql, readCql } from '../stores/cassandra/reads';
-import { CASSANDRA_TABLE_NAMES, assertKeyspaceName, metadataNameOf } from '../stores/cassandra/schema';
+import { type CassandraTable, assertKeyspaceName, metadataNameOf } from '../stores/cassandra/schema';
 import { EMPTY_STORE } from './empty-store';
 import type { RankedPage, RecommenderStore } from './store';
 
@@ -12,10 +12,13 @@ const READ_OPTIONS = { prepare: true } as const;
 const TABLES_OF_KEYSPACE = 'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ?';
 
 /** One read of the schema table instead of the driver's metadata sync, which a one-shot CLI would wait for. */
+/** The tables the recommender reads; the sink's own bookkeeping tables may be absent in a keyspace an older build made. */
+const READ_TABLES = ['page_unique_visitors', 'client_page_visits', 'windows', 'topic_windows', 'topic_latest_window'] as const satisfies readonly CassandraTable[];
+
 async function hasAllTables(client: Client, keyspace: string): Promise<boolean> {
   const result = await client.execute(TABLES_OF_KEYSPACE, [metadataNameOf(keyspace)], READ_OPTIONS);
   const present = new Set(result.rows.map((row) => row.get('table_name') as string));
-  return CASSANDRA_TABLE_NAMES.every((table) => present.has(table));
+  return READ_TABLES.every((table) => present.has(table));
 }
 
 /** Every row of a read, fetching further pages as needed (a client may have many pages). */

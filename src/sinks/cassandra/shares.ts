@@ -1,12 +1,13 @@
 import type { types } from 'cassandra-driver';
 import type { WindowRows } from '../../windows/window';
 import type { PartitionScope, PartitionState } from '../sink';
-import { numberOf } from '../../stores/cassandra/client';
+import { numberOf, windowEndsOf } from '../../stores/cassandra/client';
+import { forEachConcurrently } from '../../stores/cassandra/concurrency';
 import { type ShareSummary, decodePages, encodePages, mergePartials, splitByPartition, summaryOf } from './partials';
 import { completeThrough, deliveredOf, deliveredThrough, holdsWholeWindow, stateAfterClose } from './partition-states';
 import { type Session, reader, sendAll } from './session';
 import { writeMergedWindow, writeWindow } from './window-write';
-import { type Request, alone, assertColumnsAlign, planShareRows } from './writes';
+import { type Request, alone, assertColumnsAlign, planShareRows, topicsOf } from './writes';
 
 /**
  * Shared mode in Cassandra (docs/scale-out.md): each instance writes its partitions' shares of a
@@ -102,27 +103,51 @@ async function mergeDelivered(session: Session, scope: PartitionScope, what: str
   const { states, mergedThrough } = await readJobProgress(session, scope.job, what);
   const complete = completeThrough(states, scope.partitionCount);
   let after = mergedThrough;
+  const latest = new Map<string, number>();
   while (after < complete) {
     const params = [scope.job, boundOf(after), boundOf(complete), PENDING_PER_READ];
     const pending = (await reader(session, what)(session.reads.pendingWindows, params)).rows;
     for (const row of pending) {
       after = numberOf(row.get('window_end'));
-      await mergeWindow(session, scope.job, after, what);
+      for (const topic of await mergeWindow(session, scope.job, after, what)) latest.set(topic, after);
       // At the time read: a share written since re-inserts the row later in time, and a later check merges again.
       await sendAll(session, [alone({ query: writes.deletePending, params: [scope.job, after] }, numberOf(row.get('written')))], what);
     }
     if (pending.length < PENDING_PER_READ) break;
   }
+  await keepLatest(session, latest, what);
   const through = deliveredThrough(states, scope.partitionCount);
   if (Number.isFinite(through) && through > mergedThrough) {
     await sendAll(session, [alone({ query: writes.saveMerged, params: [scope.job, through] }, valueStamp(through))], what);
   }
 }
 
-async function mergeWindow(session: Session, job: string, windowEnd: number, what: string): Promise<void> {
+/** Merges the window's shares, unless it was written whole; returns the topics it wrote. */
+async function mergeWindow(session: Session, job: string, windowEnd: number, what: string): Promise<string[]> {
   const rows = (await reader(session, what)(session.reads.windowPartials, [job, windowEnd])).rows;
-  if (rows.length === 0 || rows.some((row) => row.get('partition') === WHOLE_WINDOW)) return;
-  await writeMergedWindow(session, mergePartials(windowEnd, rows.map(shareOf)), what);
+  if (rows.length === 0 || rows.some((row) => row.get('partition') === WHOLE_WINDOW)) return [];
+  const merged = mergePartials(windowEnd, rows.map(shareOf));
+  await writeMergedWindow(session, merged, what);
+  return topicsOf(merged);
+}
+
+/**
+ * topic_latest_window is read, then written, per window. Two instances merging different windows at
+ * once can interleave so that the older window's write lands last; so after its merges, an instance
+ * moves each topic it wrote back up to the newest window it merged, if it finds it lower. The only
+ * interleaving this misses needs another instance's whole index write between one read and the next
+ * stamp of the write clock.
+ */
+async function keepLatest(session: Session, newest: ReadonlyMap<string, number>, what: string): Promise<void> {
+  const read = reader(session, what);
+  const behind: Request[] = [];
+  await forEachConcurrently([...newest], 16, async ([topic, windowEnd]) => {
+    const [latest] = windowEndsOf(await read(session.reads.latestWindowOfTopic, [topic]));
+    if (latest === undefined || latest < windowEnd) {
+      behind.push(alone({ query: session.writes.insertTopicLatest, params: [topic, windowEnd] }, session.clock.next()));
+    }
+  });
+  await sendAll(session, behind, what);
 }
 
 function shareOf(row: types.Row): ShareSummary {
