@@ -164,11 +164,15 @@ function readCassandraRows(keyspace) {
   });
 }
 
-/** The job's recorded progress in a Cassandra keyspace (-Infinity when none). */
+/**
+ * The job's recorded progress in a Cassandra keyspace: a Kafka job records it per input partition, so
+ * the windows durable for all of them (-Infinity when none is recorded).
+ */
 function cassandraProgress(keyspace, job) {
   return withCassandra(async (client) => {
-    const row = (await client.execute(`SELECT closed_through FROM ${keyspace}.progress WHERE job = ?`, [job], { prepare: true })).first();
-    return row === null ? -Infinity : num(row.closed_through);
+    const { rows } = await client.execute(`SELECT delivered_through FROM ${keyspace}.partition_progress WHERE job = ?`, [job], { prepare: true });
+    const delivered = rows.map((row) => (row.delivered_through === null ? -Infinity : num(row.delivered_through)));
+    return delivered.length === 0 ? -Infinity : Math.min(...delivered);
   });
 }
 
