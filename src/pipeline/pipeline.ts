@@ -111,7 +111,7 @@ export class Pipeline {
           await this.reassign(assignment);
         }
         if (batch.drained === true) this.closeDue(Infinity);
-        else this.process(batch);
+        else if (batch.partition >= 0) this.process(batch);
         await this.dispatcher.waitForCapacity(QUEUED_TASKS_LIMIT);
         while (this.writes.size > PENDING_WRITES_LIMIT && this.failure === null) await Promise.race(this.writes);
         if (this.stopping) break;

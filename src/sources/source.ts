@@ -11,7 +11,10 @@ export type Position =
   | { readonly kind: 'synthetic'; readonly index: number };
 
 export interface SourceBatch {
-  /** Index of the input partition, 0-based and dense; the watermark is kept per partition. */
+  /**
+   * Index of the input partition, 0-based and dense; the watermark is kept per partition. -1 for a
+   * shared source's batch of no messages that only announces its `generation` (and `drained`).
+   */
   readonly partition: number;
   /** Raw message values, one event each (not yet parsed or validated). */
   readonly messages: readonly Buffer[];

@@ -185,6 +185,8 @@ class KafkaSource implements Source {
     }
     // Partitions paused at their end under the last assignment may now be another member's unfinished ones.
     this.consumer.resume([{ topic: this.config.topic }]);
+    // The pipeline takes up the assignment now, not at its first batch, which may never come.
+    this.bridge.push(assignmentBatch(this.current.generation, false));
     if (!this.config.stopAtEnd) return;
     const { generation } = this.current;
     partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning).then(
@@ -228,7 +230,7 @@ class KafkaSource implements Source {
     const { generation, owned } = this.current;
     if (!progress.areAtEnd(owned) || this.drainedGeneration === generation) return;
     this.drainedGeneration = generation;
-    this.bridge.push(drainedBatch(generation));
+    this.bridge.push(assignmentBatch(generation, true));
     this.pollGroupEnd(progress);
   }
 
@@ -265,9 +267,17 @@ class KafkaSource implements Source {
   }
 }
 
-/** A batch with no messages that tells the pipeline every owned partition is at its end. */
-function drainedBatch(generation: number): SourceBatch {
-  return { partition: -1, messages: [], generation, drained: true, position: () => ({ kind: 'synthetic', index: -1 }) };
+/** A batch of no messages that announces an assignment to the pipeline, or that its partitions are all at their end. */
+function assignmentBatch(generation: number, drained: boolean): SourceBatch {
+  return {
+    partition: -1,
+    messages: [],
+    generation,
+    drained,
+    position: () => {
+      throw new Error('an assignment batch has no messages');
+    },
+  };
 }
 
 function sharedGroupMessage(group: string): string {
