@@ -22,9 +22,18 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   };
   const pipeline = new Pipeline(config);
   const progress = new ProgressDisplay(pipeline.metrics, command.logFormat);
+  const rekeying =
+    command.repartition === null
+      ? null
+      : new (require('./sources/kafka/repartition-run') as typeof import('./sources/kafka/repartition-run')).RepartitionRun(
+          command.repartition,
+          pipeline,
+          (line) => progress.log(line),
+        );
   const onSignal = (signal: string) => {
     progress.log(`${signal}: stopping; writing the windows that are due`);
     pipeline.stop();
+    rekeying?.stop();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -56,7 +65,7 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   }
   progress.start();
   try {
-    await pipeline.run();
+    await (rekeying === null ? pipeline.run() : rekeying.run());
     progress.stop();
     warnIfAllRejected(progress, pipeline.metrics, config.deadLetters);
     warnIfMisplaced(progress, pipeline.metrics);

@@ -23,7 +23,7 @@ import type { ClockConfig } from '../pipeline/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/file-dead-letters';
 import type { SinkConfig } from '../sinks/config';
-import type { SourceConfig } from '../sources/config';
+import type { RepartitionConfig, SourceConfig } from '../sources/config';
 import { nominalRate, profileNamed } from '../sources/synthetic/profiles';
 import { DEFAULT_SQLITE_PATH } from '../stores/sqlite/schema';
 import { createWindowSpec, windowSpecProblem, type WindowSpec } from '../windows/spec';
@@ -49,6 +49,11 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'group', value: 'GROUP', help: 'kafka: consumer group', default: 'clickstream' },
   { name: 'from-beginning', value: null, help: 'kafka: a new group starts at the earliest offset (default: latest)' },
   { name: 'stop-at-end', value: null, help: 'kafka: stop at the end offsets of the start, emit all windows, commit, exit 0' },
+  {
+    name: 'repartition',
+    value: null,
+    help: 'kafka: for a topic not keyed by client_id: re-key it (exactly once) into <group>-<topic>-repartition, which the job reads',
+  },
   { name: 'session-timeout', value: 'DURATION', help: 'kafka: a silent instance loses its partitions to the others after this', default: '30s' },
   ...KAFKA_CONNECTION_FLAGS,
   ...CASSANDRA_FLAGS,
@@ -62,6 +67,8 @@ export const MAIN_COMMAND: CommandDefinition = { name: 'clickstream', flags: MAI
 
 export interface MainCommand {
   readonly config: PipelineConfig;
+  /** --repartition: the re-keying stage in front of the job, whose source then reads its internal topic. */
+  readonly repartition: RepartitionConfig | null;
   /** Which clock is in force and why, for the start line: e.g. `event clock (default for file sources)`. */
   readonly clockNote: string;
   readonly http: HttpOptions | null;
@@ -72,7 +79,7 @@ export interface MainCommand {
 export function mainCommandOf(flags: RawFlags): MainCommand {
   const batchMs = durationFlag(flags, 'batch', 1);
   const sink = sinkOf(flags);
-  const source = sourceOf(flags, sink);
+  const { source, repartition } = repartitionOf(flags, sourceOf(flags, sink));
   const { clock, note } = clockOf(flags, source);
   const windows = windowSpecOf(flags, batchMs, clock);
   return {
@@ -85,6 +92,7 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
       threads: integerFlag(flags, 'threads', 1, 256, Math.max(1, availableParallelism() - 1)),
       deadLetters: deadLettersOf(flags, source),
     },
+    repartition,
     clockNote: note,
     http: httpOptionsOf(flags),
     logFormat: logFormatOf(flags),
@@ -129,7 +137,7 @@ function clockOf(flags: RawFlags, source: SourceConfig): { clock: ClockConfig; n
   return { clock: { kind: 'event', idleTimeoutMs: durationFlag(flags, 'idle-timeout', 1) }, note };
 }
 
-const KAFKA_SOURCE_FLAGS = ['topic', 'group', 'from-beginning', 'stop-at-end', 'session-timeout'];
+const KAFKA_SOURCE_FLAGS = ['topic', 'group', 'from-beginning', 'stop-at-end', 'repartition', 'session-timeout'];
 
 function sourceOf(flags: RawFlags, sink: SinkConfig): SourceConfig {
   const source = stringFlag(flags, 'source');
@@ -156,6 +164,24 @@ function kafkaSourceOf(flags: RawFlags, sink: SinkConfig): SourceConfig {
     stopAtEnd: flags.has('stop-at-end'),
     shared: sink.kind === 'cassandra',
     sessionTimeoutMs: sessionTimeoutOf(flags),
+  };
+}
+
+/**
+ * --repartition: the job reads the internal topic the re-keying stage writes, from its beginning (the
+ * topic is the job's own; a new group would otherwise start at its end, after what was re-keyed).
+ * Other sources have refused the flag already.
+ */
+function repartitionOf(flags: RawFlags, source: SourceConfig): { source: SourceConfig; repartition: RepartitionConfig | null } {
+  if (source.kind !== 'kafka' || !flags.has('repartition')) return { source, repartition: null };
+  const { connection, topic, group, fromBeginning, stopAtEnd, sessionTimeoutMs } = source;
+  const internal = `${group}-${topic}-repartition`;
+  if (!isTopicName(internal)) {
+    throw new FlagError(`--repartition writes to the topic <group>-<topic>-repartition, and "${internal}" is no Kafka topic name: give a --group of letters, digits, . _ -`);
+  }
+  return {
+    source: { ...source, topic: internal, fromBeginning: true },
+    repartition: { input: { connection, topic, group, fromBeginning, stopAtEnd, sessionTimeoutMs }, topic: internal },
   };
 }
 

@@ -18,6 +18,17 @@ export interface KafkaSourceConfig {
   readonly sessionTimeoutMs: number;
 }
 
+/**
+ * --repartition: a stage in front of the job re-keys the topic by client_id into an internal topic,
+ * which the job reads instead (the job's KafkaSourceConfig names that topic).
+ */
+export interface RepartitionConfig {
+  /** The topic as given, read by group `<group>-repartition` (its offsets as --from-beginning says). */
+  readonly input: Omit<KafkaSourceConfig, 'shared'>;
+  /** The internal topic, `<group>-<topic>-repartition`. */
+  readonly topic: string;
+}
+
 export interface SyntheticSourceConfig {
   readonly kind: 'synthetic';
   readonly profile: ProfileName;
