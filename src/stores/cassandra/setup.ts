@@ -20,10 +20,16 @@ export async function createSchema(client: Client, keyspace: string, retry: Retr
   for (const table of CASSANDRA_TABLE_NAMES) await assertTableHasColumns(client, keyspace, table);
 }
 
-/** CREATE TABLE IF NOT EXISTS keeps a table of another design: say so now, not on the first write. */
+const COLUMNS_OF_TABLE = 'SELECT column_name FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?';
+
+/**
+ * CREATE TABLE IF NOT EXISTS keeps a table of another design: say so now, not on the first write. The
+ * columns are read from system_schema, not the driver's metadata cache: when another instance created
+ * the table a moment ago, our statement changed nothing and the cache may not have heard of it yet.
+ */
 async function assertTableHasColumns(client: Client, keyspace: string, table: CassandraTable): Promise<void> {
-  const metadata = await client.metadata.getTable(metadataNameOf(keyspace), table);
-  const present = new Set(metadata?.columns.map((column) => column.name) ?? []);
+  const result = await client.execute(COLUMNS_OF_TABLE, [metadataNameOf(keyspace), table], { prepare: true });
+  const present = new Set(result.rows.map((row) => row.get('column_name') as string));
   const missing = Object.keys(CASSANDRA_TABLES[table].columns).filter((column) => !present.has(column));
   if (missing.length > 0) {
     throw new Error(`table ${keyspace}.${table} exists without column(s) ${missing.join(', ')}: it has another design; use another keyspace`);
