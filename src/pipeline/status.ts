@@ -18,3 +18,12 @@ export interface PipelineStatus {
   /** Event clock: the watermark (ms); null otherwise. */
   readonly watermark: number | null;
 }
+
+/** One input partition, for per-partition gauges; read on request. */
+export interface PartitionStatus {
+  readonly partition: number;
+  /** Kafka: messages behind the partition's end (null until known); null for other sources. */
+  readonly lag: number | null;
+  /** Event clock: the partition's own watermark (ms), null before its first event; null with the wall clock. */
+  readonly watermark: number | null;
+}
