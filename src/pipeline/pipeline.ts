@@ -128,6 +128,7 @@ export class Pipeline {
       sourceConnected: this.source.partitionCount() > 0,
       stopping: this.stopping,
       failure: this.failure?.message ?? null,
+      writerFailure: this.writer?.failed() ?? null,
       threads: this.config.threads,
       liveThreads: this.dispatcher.liveThreads(),
       queuedTasks: this.dispatcher.queuedTasks(),

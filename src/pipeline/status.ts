@@ -7,6 +7,8 @@ export interface PipelineStatus {
   readonly sourceConnected: boolean;
   readonly stopping: boolean;
   readonly failure: string | null;
+  /** Why the writer thread can write no more (it died, or its sink failed), or null: known before the run fails at its next write. */
+  readonly writerFailure: string | null;
   readonly threads: number;
   readonly liveThreads: number;
   /** Tasks queued for the aggregation workers. */

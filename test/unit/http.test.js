@@ -44,7 +44,7 @@ test('/healthz and /readyz answer 200 with JSON checks while the job runs', asyn
     assert.is(answer.json.status, 'ok');
     assert.ok(Object.values(answer.json.checks).every((ok) => ok === true), answer.text);
   }
-  assert.equal(Object.keys((await request(job.url, '/readyz')).json.checks).sort(), ['notStopping', 'pipeline', 'sinkOpen', 'sourceConnected', 'workers']);
+  assert.equal(Object.keys((await request(job.url, '/readyz')).json.checks).sort(), ['notStopping', 'pipeline', 'sinkOpen', 'sourceConnected', 'workers', 'writer']);
 });
 
 const FAMILIES = {
@@ -362,6 +362,26 @@ test('in process: each partition\'s watermark, and the windows and panes the sha
     // [0 s, 5 s) goes; [10 s, 15 s) and the new [15 s, 20 s) hold the windows ending at 15, 20 and 25 s.
     driver.pipe(1, [at('d', 17)]);
     await held(driver, url, 3, 2);
+  });
+});
+
+test('/healthz is 503 once the writer thread has died, though the idle job has not noticed yet', async () => {
+  await withServedHarness({ sink: 'none' }, async (driver, url) => {
+    await driver.waitFor('the sink open', () => driver.pipeline.status().sinkOpen);
+    assert.is((await request(url, '/healthz')).status, 200);
+    // The real writer thread, ended as a crash would end it; nothing is being written, so only the
+    // thread's exit can tell. (Private fields: the job has no way, and should have none, to do this.)
+    await driver.pipeline.writer.thread.terminate();
+    assert.is(driver.pipeline.status().failure, null, 'the run learns it only at its next write');
+    for (const path of ['/healthz', '/readyz']) {
+      const answer = await request(url, path);
+      assert.is(answer.status, 503, `${path}: ${answer.text}`);
+      assert.is(answer.json.status, 'unavailable');
+      assert.is(answer.json.checks.writer, false);
+      assert.is(answer.json.checks.pipeline, true);
+      assert.match(answer.json.failure, 'writer thread exited');
+    }
+    assert.is((await scrape(url)).value('clickstream_ready'), 0);
   });
 });
 
