@@ -7,7 +7,7 @@ import type { DeadLetterConfig } from './dead-letters/dead-letters';
 import type { EngineMetrics } from './pipeline/metrics';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
-import type { ServedJob } from './http/job';
+import { servedJobOf } from './http/job';
 import type { JobHttpServer } from './http/server';
 
 async function run(command: MainCommand, argv: readonly string[]): Promise<number> {
@@ -43,15 +43,13 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   progress.log(`clickstream: ${pipeline.source.description} → ${sink}, ${command.clockNote}, ${window}, threads ${config.threads}`);
   let server: JobHttpServer | null = null;
   if (command.http !== null) {
-    const job: ServedJob = {
-      metrics: pipeline.metrics,
-      status: () => pipeline.status(),
-      lag: () => pipeline.source.lag?.() ?? null,
-      hasLag: config.source.kind === 'kafka',
-      eventClock: config.clock.kind === 'event',
-      store: config.sink.kind === 'sqlite' || config.sink.kind === 'cassandra' ? config.sink : null,
-      description: { source: pipeline.source.description, sink, clock: command.clockNote, window, threads: config.threads },
-    };
+    const job = servedJobOf(pipeline, config, {
+      source: pipeline.source.description,
+      sink,
+      clock: command.clockNote,
+      window,
+      threads: config.threads,
+    });
     const { JobHttpServer } = require('./http/server') as typeof import('./http/server');
     try {
       server = await JobHttpServer.start(command.http, job);

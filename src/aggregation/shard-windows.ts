@@ -20,6 +20,8 @@ export class ShardWindows {
   private closedThrough = -Infinity;
   private lastPaneStart = NaN;
   private lastPane: Combiner | null = null;
+  /** Windows with a pane and not closed yet; null once a new pane or a close has made it stale. */
+  private openWindowCount: number | null = 0;
   /**
    * Emptied combiners of dropped panes, and of merged windows, for the next ones: a pane or window is
    * much like the one before, so reuse skips regrowing its table, and memory stays put instead of
@@ -67,6 +69,7 @@ export class ShardWindows {
     for (const window of merged) release(this.spares.windows, window, SPARE_WINDOWS);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();
+    this.openWindowCount = null;
     if (this.dictionary.size() > DICTIONARY_REBUILD_SIZE) this.rebuildDictionaryIfMostlyDead();
     return encoded;
   }
@@ -74,6 +77,11 @@ export class ShardWindows {
   /** Number of panes held, for tests and metrics. */
   openPanes(): number {
     return this.panes.size;
+  }
+
+  /** Windows holding events and not closed yet, for metrics: counted again only after a new pane or a close. */
+  openWindows(): number {
+    return (this.openWindowCount ??= this.windowEndsUpTo(Infinity).length);
   }
 
   /** Interned entries held, for tests of the memory bound. */
@@ -86,7 +94,10 @@ export class ShardWindows {
     // Consecutive events mostly share a pane.
     if (start === this.lastPaneStart) return this.lastPane!;
     let pane = this.panes.get(start);
-    if (pane === undefined) this.panes.set(start, (pane = reuse(this.spares.panes)));
+    if (pane === undefined) {
+      this.panes.set(start, (pane = reuse(this.spares.panes)));
+      this.openWindowCount = null;
+    }
     this.lastPaneStart = start;
     this.lastPane = pane;
     return pane;

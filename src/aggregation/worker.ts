@@ -1,6 +1,6 @@
-import Piscina from 'piscina';
+import Piscina, { transferableSymbol, valueSymbol } from 'piscina';
 import { ShardWindows } from './shard-windows';
-import type { AggregationWorkerData, ShardTask } from '../wire/task';
+import type { AggregationWorkerData, ShardTask, ShardTaskResult } from '../wire/task';
 
 // A worker owns the state of the shards pinned to it for the whole run, so no other thread ever touches it.
 const { spec } = Piscina.workerData as AggregationWorkerData;
@@ -15,11 +15,14 @@ function windowsOf(shard: number): ShardWindows {
   return windows;
 }
 
-/** Returns the closed windows encoded in one buffer (moved back, not copied), or null. */
+/** Returns what the shard holds, and with a close the closed windows encoded in one buffer (moved back, not copied). */
 export default function aggregate(task: ShardTask): unknown {
   if (++tasks === crashOnTask) process.exit(70);
   const windows = windowsOf(task.shard);
   if (task.batch !== null) windows.add(task.batch);
-  if (task.closeThrough === null) return null;
-  return Piscina.move(windows.close(task.closeThrough, task.spare));
+  const emission = task.closeThrough === null ? null : windows.close(task.closeThrough, task.spare);
+  const result: ShardTaskResult = { emission, openWindows: windows.openWindows(), openPanes: windows.openPanes() };
+  if (emission === null) return result;
+  // Piscina moves only the top-level value it is given: this names the buffer inside the result.
+  return Piscina.move({ [transferableSymbol]: [emission.buffer], [valueSymbol]: result });
 }

@@ -8,21 +8,26 @@ export interface Check {
   readonly failure: string | null;
 }
 
-/** Alive: the run has not failed and every worker thread is there. */
+/** Alive: the run has not failed, every worker thread is there, and so is the writer thread (even while idle). */
 export function livenessOf(job: ServedJob): Check {
   const status = job.status();
-  const checks = { pipeline: status.failure === null, workers: status.liveThreads === status.threads };
-  return { ok: Object.values(checks).every(Boolean), checks, failure: status.failure };
+  const checks = {
+    pipeline: status.failure === null,
+    workers: status.liveThreads === status.threads,
+    writer: status.writerFailure === null,
+  };
+  return { ok: Object.values(checks).every(Boolean), checks, failure: status.failure ?? status.writerFailure };
 }
 
 /** Ready: alive, the source connected, the sink open, and not stopping. */
 export function readinessOf(job: ServedJob): Check {
+  const alive = livenessOf(job);
   const status = job.status();
   const checks = {
-    ...livenessOf(job).checks,
+    ...alive.checks,
     sourceConnected: status.sourceConnected,
     sinkOpen: status.sinkOpen,
     notStopping: !status.stopping,
   };
-  return { ok: Object.values(checks).every(Boolean), checks, failure: status.failure };
+  return { ok: Object.values(checks).every(Boolean), checks, failure: alive.failure };
 }

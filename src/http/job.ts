@@ -1,11 +1,18 @@
+import type { PipelineConfig } from '../pipeline/config';
 import type { EngineMetrics } from '../pipeline/metrics';
-import type { PipelineStatus } from '../pipeline/status';
+import type { Pipeline } from '../pipeline/pipeline';
+import type { PartitionStatus, PipelineStatus } from '../pipeline/status';
 import type { StoreChoice } from '../recommender/open-store';
+import type { ShardHeld } from '../wire/task';
 
 /** What the HTTP server sees of the running job: counters and status, read when a request asks. */
 export interface ServedJob {
   readonly metrics: EngineMetrics;
   status(): PipelineStatus;
+  /** Per input partition: its lag and its own watermark, when the source and the clock tell them. */
+  partitions(): readonly PartitionStatus[];
+  /** Per aggregation shard: the windows and panes it holds open. */
+  shards(): readonly ShardHeld[];
   /** Messages behind the end of the input, when the source can tell (Kafka), else null. */
   lag(): number | null;
   /** Whether the source can tell its lag at all (only Kafka). */
@@ -15,4 +22,24 @@ export interface ServedJob {
   readonly store: StoreChoice | null;
   /** What the dashboard's header says about the run: source, sink, clock and windows. */
   readonly description: Readonly<Record<string, string | number>>;
+}
+
+/** The served view of a pipeline run with this config: the job's own, or one a test drives in-process. */
+export function servedJobOf(
+  pipeline: Pipeline,
+  config: Pick<PipelineConfig, 'source' | 'sink' | 'clock'>,
+  description: ServedJob['description'],
+): ServedJob {
+  const { sink } = config;
+  return {
+    metrics: pipeline.metrics,
+    status: () => pipeline.status(),
+    partitions: () => pipeline.partitions(),
+    shards: () => pipeline.shards(),
+    lag: () => pipeline.source.lag?.() ?? null,
+    hasLag: config.source.kind === 'kafka',
+    eventClock: config.clock.kind === 'event',
+    store: sink.kind === 'sqlite' || sink.kind === 'cassandra' ? sink : null,
+    description,
+  };
 }

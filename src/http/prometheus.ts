@@ -41,6 +41,19 @@ export function createRegistry(job: ServedJob): Registry {
       },
     });
 
+  /** A gauge with a series per partition or shard, all read when scraped (a series gone is dropped); null is NaN. */
+  const gaugeEach = (name: string, help: string, label: string, read: () => Iterable<readonly [number, number | null]>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        this.reset();
+        for (const [key, value] of read()) this.set({ [label]: key }, value ?? NaN);
+      },
+    });
+
   new Gauge({ name: 'clickstream_build_info', help: 'Always 1; the version of the running job.', labelNames: ['version'], registers })
     .set({ version: packageVersion() }, 1);
   counter('clickstream_events_read_total', 'Messages read from the source.', () => metrics.received);
@@ -100,12 +113,36 @@ export function createRegistry(job: ServedJob): Registry {
       'Event clock: the watermark, the lowest newest event time over the busy partitions less the lateness (Unix seconds).',
       () => secondsOf(job.status().watermark),
     );
+    gaugeEach(
+      'clickstream_partition_watermark_timestamp_seconds',
+      "Event clock: each input partition's own watermark, its newest event time less the lateness (Unix seconds; NaN before its first event).",
+      'partition',
+      () => job.partitions().map((p) => [p.partition, secondsOf(p.watermark)] as const),
+    );
   }
   if (job.hasLag) {
     gauge('clickstream_kafka_lag_messages', 'Messages behind the end of the assigned partitions, summed (NaN until the source knows).', () =>
       job.lag(),
     );
+    gaugeEach(
+      'clickstream_kafka_partition_lag_messages',
+      'Messages behind the end of each partition of the topic (NaN until the source knows).',
+      'partition',
+      () => job.partitions().map((p) => [p.partition, p.lag] as const),
+    );
   }
+  gaugeEach(
+    'clickstream_open_windows',
+    'Windows holding events and not closed yet, per aggregation shard (each holds its share of every window), as its latest task left them.',
+    'shard',
+    () => job.shards().map((held, shard) => [shard, held.openWindows] as const),
+  );
+  gaugeEach(
+    'clickstream_open_panes',
+    'Partial aggregates held, one per pane of time, per aggregation shard, as its latest task left them.',
+    'shard',
+    () => job.shards().map((held, shard) => [shard, held.openPanes] as const),
+  );
   gauge('clickstream_worker_queue_tasks', 'Tasks queued for the aggregation workers.', () => job.status().queuedTasks);
   gauge('clickstream_writer_queue_closes', 'Closes of windows waiting for the writer thread.', () => job.status().pendingWrites);
   gauge('clickstream_worker_threads', 'Aggregation worker threads alive.', () => job.status().liveThreads);

@@ -29,6 +29,8 @@ export interface WindowClock {
   latencyOf(closeIssuedAt: number, windowEnd: number, now: number): number;
   /** The event-time watermark (ms), or null for the wall clock or before the first event. */
   watermark(): number | null;
+  /** One input partition's own watermark (ms), or null as above; read only when metrics are scraped. */
+  partitionWatermark(partition: number): number | null;
 }
 
 export function createClock(config: ClockConfig, spec: WindowSpec): WindowClock {
@@ -67,6 +69,10 @@ class WallClock implements WindowClock {
   }
 
   watermark(): null {
+    return null;
+  }
+
+  partitionWatermark(): null {
     return null;
   }
 }
@@ -116,6 +122,11 @@ class EventClock implements WindowClock {
 
   watermark(): number | null {
     const value = this.watermarks.value;
+    return value === -Infinity ? null : value;
+  }
+
+  partitionWatermark(partition: number): number | null {
+    const value = this.watermarks.partitionValue(partition);
     return value === -Infinity ? null : value;
   }
 }

@@ -14,7 +14,8 @@ import { PendingCheckpoints } from './checkpoints';
 import { createClock, type WindowClock } from './clock';
 import type { PipelineConfig } from './config';
 import { EngineMetrics } from './metrics';
-import type { PipelineStatus } from './status';
+import type { PartitionStatus, PipelineStatus } from './status';
+import type { ShardHeld } from '../wire/task';
 
 /** What a run is built from besides its config; a test harness passes its own. */
 export interface PipelineParts {
@@ -196,6 +197,7 @@ export class Pipeline {
       sourceConnected: this.source.partitionCount() > 0,
       stopping: this.stopping,
       failure: this.failure?.message ?? null,
+      writerFailure: this.writer?.failed() ?? null,
       threads: this.config.threads,
       liveThreads: this.dispatcher.liveThreads(),
       queuedTasks: this.dispatcher.queuedTasks(),
@@ -203,6 +205,21 @@ export class Pipeline {
       closedThrough: Number.isFinite(this.frontier) ? this.frontier : null,
       watermark: this.clock.watermark(),
     };
+  }
+
+  /** Per input partition the source knows of: its lag and its own watermark. */
+  partitions(): PartitionStatus[] {
+    const { source, clock } = this;
+    const partitions: PartitionStatus[] = [];
+    for (let partition = 0; partition < source.partitionCount(); partition++) {
+      partitions.push({ partition, lag: source.lagOf?.(partition) ?? null, watermark: clock.partitionWatermark(partition) });
+    }
+    return partitions;
+  }
+
+  /** Per aggregation shard: its open windows and panes, as its latest task left them. */
+  shards(): readonly ShardHeld[] {
+    return this.dispatcher.heldByShard();
   }
 
   /** Stops consuming; what is due is still written, and the source commits what is durable. */

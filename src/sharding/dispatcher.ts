@@ -2,7 +2,7 @@ import Piscina from 'piscina';
 import { join } from 'node:path';
 import { pinnedBalancer, type ShardRoute } from './pinned-balancer';
 import { ShardBatchBuilder, transferablesOf, type ByteRanges } from '../wire/shard-batch';
-import type { AggregationWorkerData, ShardTask } from '../wire/task';
+import type { AggregationWorkerData, ShardHeld, ShardTask, ShardTaskResult } from '../wire/task';
 import type { WindowSpec } from '../windows/spec';
 
 export interface DispatcherOptions {
@@ -36,6 +36,8 @@ export class ShardDispatcher {
   /** Per shard, the handling of its latest task's result: each waits for the one before. */
   private readonly chains: Promise<void>[] = [];
   private readonly queued: number[] = [];
+  /** Per shard, what it held after its latest finished task. */
+  private readonly held: ShardHeld[] = [];
   /** Per shard, a waiter for its next finished task, made on demand. */
   private readonly finished: ({ promise: Promise<void>; resolve: () => void } | null)[] = [];
   private readonly closes = new Map<number, CloseInProgress>();
@@ -68,6 +70,7 @@ export class ShardDispatcher {
       this.builders.push(new ShardBatchBuilder(options.batchCapacity, options.keepsEventTimes));
       this.chains.push(Promise.resolve());
       this.queued.push(0);
+      this.held.push({ openWindows: 0, openPanes: 0 });
       this.finished.push(null);
     }
   }
@@ -81,6 +84,11 @@ export class ShardDispatcher {
     let tasks = 0;
     for (const queued of this.queued) tasks += queued;
     return tasks;
+  }
+
+  /** Per shard, its open windows and panes as of its latest finished task (read by the metrics endpoint). */
+  heldByShard(): readonly ShardHeld[] {
+    return this.held;
   }
 
   /** Worker threads alive now. */
@@ -158,11 +166,13 @@ export class ShardDispatcher {
     // Run at once, not after the shard's previous task: the balancer hands it straight to the shard's
     // worker, which takes its tasks one at a time in the order they arrive, so the worker has its next
     // task while this thread is still busy reading the source.
-    const run: Promise<Uint8Array | null> = this.failed ? Promise.resolve(null) : this.pool.run(task, { transferList });
+    const run: Promise<ShardTaskResult | null> = this.failed ? Promise.resolve(null) : this.pool.run(task, { transferList });
     this.chains[shard] = Promise.all([this.chains[shard], run]).then(
       ([, result]) => {
         this.onFinished(shard);
-        if (close !== null && result !== null) this.onPart(close.seq, shard, result);
+        if (result === null) return;
+        this.held[shard] = { openWindows: result.openWindows, openPanes: result.openPanes };
+        if (close !== null) this.onPart(close.seq, shard, result.emission!);
       },
       (error: Error) => {
         this.onFinished(shard);

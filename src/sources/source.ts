@@ -66,6 +66,8 @@ export interface Source {
   readonly job?: string;
   /** Messages behind the end of the input (Kafka lag), when known, for progress. */
   lag?(): number | null;
+  /** The same for one partition (below `partitionCount()`), read only when metrics are scraped. */
+  lagOf?(partition: number): number | null;
   /** Called once after the pipeline has written everything: final commits, disconnect. */
   close?(): Promise<void>;
 }

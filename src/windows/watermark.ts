@@ -24,6 +24,11 @@ export class Watermark {
     return this.current;
   }
 
+  /** One partition's own watermark, its highest event time less the lateness: -Infinity before its first event. */
+  partitionValue(partition: number): number {
+    return (this.highest[partition] ?? -Infinity) - this.latenessMs;
+  }
+
   /** Records an event time of a partition; returns the watermark. */
   observe(partition: number, eventTime: number): number {
     if (eventTime > this.highest[partition]) {

@@ -17,3 +17,17 @@ export interface ShardTask {
   /** With a close: a spent emission buffer to encode into, when it is large enough. */
   readonly spare: ArrayBuffer | null;
 }
+
+/** What a shard holds after a task, for the metrics endpoint. */
+export interface ShardHeld {
+  /** Windows with events that are not closed yet. */
+  readonly openWindows: number;
+  /** Partial aggregates held, one per pane of time. */
+  readonly openPanes: number;
+}
+
+/** A task's answer: the counts ride along with every task, so reading them costs no message of its own. */
+export interface ShardTaskResult extends ShardHeld {
+  /** With a close: every window it closed, encoded (moved back, not copied). */
+  readonly emission: Uint8Array | null;
+}

@@ -50,6 +50,14 @@ export class Writer {
     });
   }
 
+  /**
+   * Why the writer can write no more — its thread died or its sink failed — or null; null too once
+   * closing, since close ends the thread. Heard at once, while the pipeline hears it only at its next write.
+   */
+  failed(): string | null {
+    return this.closing === null ? (this.failure?.message ?? null) : null;
+  }
+
   /** Resolves once durable, with the parts' buffers given back (`spent`) for reuse. */
   write(seq: number, closedThrough: number, parts: Uint8Array[]): Promise<Durable> {
     if (this.failure !== null) return Promise.reject(this.failure);

@@ -157,6 +157,8 @@ function createHarness({
 
   const driver = {
     pipeline,
+    /** What the pipeline was built from (its source and dead letters are the driver's own). */
+    config,
     source,
     /** Dead letters so far: { reason, detail, position, raw }. */
     deadLetters: deadLetters.letters,

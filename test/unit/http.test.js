@@ -10,6 +10,10 @@ const Database = require('better-sqlite3');
 const { runCli } = require('../helpers/cli');
 const { waitFor } = require('../helpers/wait');
 const { startServedJob, request, stopJob, parsePrometheusText, logLinesOf } = require('../helpers/http');
+const { createHarness } = require('../helpers/harness');
+const { toLine } = require('../helpers/events');
+const { JobHttpServer } = require('../../dist/http/server');
+const { servedJobOf } = require('../../dist/http/job');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-http-'));
 const db = join(dir, 'clickstream.db');
@@ -40,7 +44,7 @@ test('/healthz and /readyz answer 200 with JSON checks while the job runs', asyn
     assert.is(answer.json.status, 'ok');
     assert.ok(Object.values(answer.json.checks).every((ok) => ok === true), answer.text);
   }
-  assert.equal(Object.keys((await request(job.url, '/readyz')).json.checks).sort(), ['notStopping', 'pipeline', 'sinkOpen', 'sourceConnected', 'workers']);
+  assert.equal(Object.keys((await request(job.url, '/readyz')).json.checks).sort(), ['notStopping', 'pipeline', 'sinkOpen', 'sourceConnected', 'workers', 'writer']);
 });
 
 const FAMILIES = {
@@ -56,6 +60,8 @@ const FAMILIES = {
   clickstream_worker_queue_tasks: 'gauge',
   clickstream_writer_queue_closes: 'gauge',
   clickstream_worker_threads: 'gauge',
+  clickstream_open_windows: 'gauge',
+  clickstream_open_panes: 'gauge',
   clickstream_ready: 'gauge',
   clickstream_build_info: 'gauge',
   process_cpu_seconds_total: 'counter',
@@ -97,7 +103,15 @@ test('/metrics is Prometheus text: every line parses, the families are there wit
   assert.is(latency.find((s) => s.name.endsWith('_bucket') && s.labels.le === '+Inf').value, count);
   assert.is(value('clickstream_worker_threads'), 2);
   assert.is(value('clickstream_ready'), 1);
+  for (const name of ['clickstream_open_windows', 'clickstream_open_panes']) {
+    const samples = families.get(name).samples;
+    assert.equal(samples.map((s) => s.labels.shard).sort(), ['0', '1'], `${name}: a series per shard`);
+    // Sliding windows keep the pane of their overlap past every close, and 20 clients reach both shards.
+    assert.ok(samples.every((s) => Number.isInteger(s.value) && s.value > 0), `${name}: ${JSON.stringify(samples)}`);
+  }
   assert.not.ok(families.has('clickstream_kafka_lag_messages'), 'no lag from a synthetic source');
+  assert.not.ok(families.has('clickstream_kafka_partition_lag_messages'), 'nor per partition');
+  assert.not.ok(families.has('clickstream_partition_watermark_timestamp_seconds'), 'no watermark with the wall clock');
 });
 
 test('the Prometheus parser refuses what is not the format', () => {
@@ -244,7 +258,9 @@ test('readiness is 503 while the source is not connected, health stays 200', asy
     assert.is(ready.json.status, 'unavailable');
     assert.is(ready.json.checks.sourceConnected, false);
     assert.is((await request(unreachable.url, '/healthz')).status, 200);
-    assert.ok(parsePrometheusText((await request(unreachable.url, '/metrics')).text).has('clickstream_kafka_lag_messages'), 'a Kafka source exposes its lag');
+    const families = parsePrometheusText((await request(unreachable.url, '/metrics')).text);
+    assert.ok(families.has('clickstream_kafka_lag_messages'), 'a Kafka source exposes its lag');
+    assert.is(families.get('clickstream_kafka_partition_lag_messages').samples.length, 0, 'no partition is known yet');
   } finally {
     await stopJob(unreachable.run);
   }
@@ -296,6 +312,77 @@ test('binding beyond loopback without a token is refused at start (exit 2); with
   assert.is(allowed.code, 2);
   assert.match(allowed.stderr, '--threads');
   assert.not.match(allowed.stderr, TOKEN);
+});
+
+/** A JobHttpServer in this process over a pipeline the harness drives (helpers/harness.js); `use(driver, url)`. */
+async function withServedHarness(options, use) {
+  const driver = createHarness(options);
+  let server;
+  try {
+    server = await JobHttpServer.start({ host: '127.0.0.1', port: 0, token: null }, servedJobOf(driver.pipeline, driver.config, {}));
+    return await use(driver, server.url);
+  } finally {
+    await server?.close();
+    await driver.close();
+  }
+}
+
+/** /metrics read once: `series(family, label)` gives { labelValue: value }, `value(family)` an unlabelled one. */
+async function scrape(url) {
+  const families = parsePrometheusText((await request(url, '/metrics')).text);
+  const samples = (family) => families.get(family)?.samples ?? [];
+  return {
+    series: (family, label) => Object.fromEntries(samples(family).map((s) => [s.labels[label], s.value])),
+    value: (family) => samples(family)[0]?.value,
+  };
+}
+
+test('in process: each partition\'s watermark, and the windows and panes the shard holds open, as the engine knows them', async () => {
+  const T0 = Date.UTC(2017, 0, 25, 14);
+  const at = (client, seconds) => toLine({ client, topic: 'Action', page: 'Heat', ts: T0 + seconds * 1000 });
+  const options = { clock: 'event', partitions: 2, threads: 1, windowMs: 10_000, slideMs: 5_000, graceMs: 2_000, sink: 'none' };
+  /** The shard's open windows and panes, once they are these (the counts come back with each task). */
+  const held = (driver, url, windows, panes) =>
+    driver.waitFor(`${windows} windows and ${panes} panes open`, async () => {
+      const metrics = await scrape(url);
+      return metrics.series('clickstream_open_windows', 'shard')[0] === windows && metrics.series('clickstream_open_panes', 'shard')[0] === panes;
+    }, { timeoutMs: 10_000 });
+  await withServedHarness(options, async (driver, url) => {
+    driver.pipe(0, [at('a', 1), at('b', 12)]);
+    driver.pipe(1, [at('c', 3)]);
+    await driver.drained();
+    // Each partition's newest event less the 2 s lateness; the watermark is the lower one.
+    const metrics = await scrape(url);
+    assert.equal(metrics.series('clickstream_partition_watermark_timestamp_seconds', 'partition'), { 0: (T0 + 10_000) / 1000, 1: (T0 + 1_000) / 1000 });
+    assert.is(metrics.value('clickstream_watermark_timestamp_seconds'), (T0 + 1_000) / 1000);
+    // The events at 1 s and 3 s count in the windows ending at 5 s and 10 s, the one at 12 s in those
+    // ending at 15 s and 20 s: 4 windows over 2 panes of 5 s.
+    await held(driver, url, 4, 2);
+    // Partition 1 at 17 s takes the watermark to 10 s: the windows ending by then close and the pane
+    // [0 s, 5 s) goes; [10 s, 15 s) and the new [15 s, 20 s) hold the windows ending at 15, 20 and 25 s.
+    driver.pipe(1, [at('d', 17)]);
+    await held(driver, url, 3, 2);
+  });
+});
+
+test('/healthz is 503 once the writer thread has died, though the idle job has not noticed yet', async () => {
+  await withServedHarness({ sink: 'none' }, async (driver, url) => {
+    await driver.waitFor('the sink open', () => driver.pipeline.status().sinkOpen);
+    assert.is((await request(url, '/healthz')).status, 200);
+    // The real writer thread, ended as a crash would end it; nothing is being written, so only the
+    // thread's exit can tell. (Private fields: the job has no way, and should have none, to do this.)
+    await driver.pipeline.writer.thread.terminate();
+    assert.is(driver.pipeline.status().failure, null, 'the run learns it only at its next write');
+    for (const path of ['/healthz', '/readyz']) {
+      const answer = await request(url, path);
+      assert.is(answer.status, 503, `${path}: ${answer.text}`);
+      assert.is(answer.json.status, 'unavailable');
+      assert.is(answer.json.checks.writer, false);
+      assert.is(answer.json.checks.pipeline, true);
+      assert.match(answer.json.failure, 'writer thread exited');
+    }
+    assert.is((await scrape(url)).value('clickstream_ready'), 0);
+  });
 });
 
 test('a port already taken is a clear error, exit 1', async () => {

@@ -105,6 +105,23 @@ test('an empty window is not emitted, and closed panes are dropped', () => {
   assert.is(windows.openPanes(), 0);
 });
 
+test('open windows: those holding an event and not closed yet, counted again after a new pane or a close', () => {
+  const windows = new ShardWindows(spec);
+  assert.is(windows.openWindows(), 0);
+  windows.add(batchOf([['a', 'T', 'p', 10_000]]));
+  assert.is(windows.openWindows(), 2, 'the windows ending at 60 s and 120 s');
+  windows.add(batchOf([['a', 'T', 'p', 20_000], ['b', 'T', 'q', 70_000]]));
+  assert.is(windows.openWindows(), 3, 'and 180 s; a second event of a pane opens none');
+  windows.add(batchOf([['a', 'T', 'p', 1_000_000]]));
+  assert.is(windows.openWindows(), 5, 'the windows of the gap between hold nothing and do not count');
+  assert.is(windows.openPanes(), 3);
+  windows.close(60_000);
+  assert.is(windows.openWindows(), 4);
+  windows.close(Infinity);
+  assert.is(windows.openWindows(), 0);
+  assert.is(windows.openPanes(), 0);
+});
+
 test('an event added after some of its windows closed counts only in the open ones', () => {
   const windows = new ShardWindows(spec);
   const close = closer(windows);
@@ -216,6 +233,18 @@ test('watermark: the minimum over partitions, until a silent one goes idle while
   assert.is(watermark.touch(0, (now += 500)), 500_000, 'silent for 30 s of others\' batches: idle');
   watermark.touch(1, (now += 500));
   assert.is(watermark.observe(1, 400_000), 500_000, 'it holds nothing back once the watermark passed it');
+});
+
+test('watermark: each partition\'s own value is its highest event time less the lateness', () => {
+  const watermark = new Watermark(10_000, 30_000);
+  watermark.touch(1, 0);
+  watermark.observe(0, 100_000);
+  watermark.observe(1, 50_000);
+  watermark.observe(0, 80_000);
+  assert.is(watermark.partitionValue(0), 90_000);
+  assert.is(watermark.partitionValue(1), 40_000);
+  assert.is(watermark.value, 40_000, 'the watermark is their minimum');
+  assert.is(watermark.partitionValue(2), -Infinity, 'a partition not seen yet');
 });
 
 test('watermark: a stall of the whole job does not make a partition idle', () => {

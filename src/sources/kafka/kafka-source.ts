@@ -113,6 +113,10 @@ class KafkaSource implements Source {
     return this.progress?.lag() ?? null;
   }
 
+  lagOf(partition: number): number | null {
+    return this.progress?.lagOf(partition) ?? null;
+  }
+
   async close(): Promise<void> {
     this.stop();
     await this.starting;

@@ -110,4 +110,10 @@ export class PartitionProgress {
     for (let p = 0; p < this.next.length; p++) if (this.high[p] > this.next[p]) lag += this.high[p] - this.next[p];
     return Number(lag);
   }
+
+  /** Messages behind the high watermark of one partition (below `partitionCount`). */
+  lagOf(partition: number): number {
+    const behind = this.high[partition] - this.next[partition];
+    return behind > 0n ? Number(behind) : 0;
+  }
 }
