@@ -209,10 +209,13 @@ export class Pipeline {
 
   /** Per input partition the source knows of: its lag and its own watermark. */
   partitions(): PartitionStatus[] {
-    const { source, clock } = this;
+    const { source, clock, assigned } = this;
     const partitions: PartitionStatus[] = [];
-    for (let partition = 0; partition < source.partitionCount(); partition++) {
-      partitions.push({ partition, lag: source.lagOf?.(partition) ?? null, watermark: clock.partitionWatermark(partition) });
+    const owned = assigned === null ? Array.from({ length: source.partitionCount() }, (_, partition) => partition) : assigned.owned;
+    for (const partition of owned) {
+      // A shared job's clock numbers its partitions by their place among the owned ones.
+      const watermark = clock.partitionWatermark(assigned === null ? partition : this.ownedIndex[partition]);
+      partitions.push({ partition, lag: source.lagOf?.(partition) ?? null, watermark });
     }
     return partitions;
   }
