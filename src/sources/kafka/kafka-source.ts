@@ -121,7 +121,7 @@ class KafkaSource implements Source {
     this.stop();
     await this.starting;
     try {
-      if (this.consuming) await this.commits.flush();
+      if (this.consuming) await this.commits.flush().catch((error: Error) => this.unlessHandedOver(error));
     } finally {
       await Promise.all([this.consumer.disconnect(), this.admin.disconnect()]);
     }
@@ -266,10 +266,24 @@ class KafkaSource implements Source {
     if (this.consuming) this.consumer.pause([{ topic: this.config.topic, partitions }]);
   }
 
+  /**
+   * A shared member that lost its place in the group (it stalled past the session timeout) cannot
+   * commit: its partitions' new owners commit them, from the windows this member made durable or
+   * again from their own. Not committing is safe (a replay rewrites the same rows); any other failure is not.
+   */
+  private unlessHandedOver(error: Error): void {
+    const type = (error as Error & { type?: string }).type;
+    if (this.config.shared && type !== undefined && HANDED_OVER.has(type)) return;
+    throw error;
+  }
+
   private failureOf(error: Error): Error {
     return new Error(`Kafka source ${this.description}: ${error.message}`, { cause: error });
   }
 }
+
+/** OffsetCommit errors of a member the group no longer counts in (Kafka protocol error codes 22, 25, 27). */
+const HANDED_OVER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS']);
 
 /** A batch of no messages that announces an assignment to the pipeline, or that its partitions are all at their end. */
 function assignmentBatch(generation: number, drained: boolean): SourceBatch {
