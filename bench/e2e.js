@@ -8,7 +8,8 @@
 // 2. the pipeline reads the same topic with --sink none --stop-at-end (1 and 2 alternate for --rounds);
 // 3. engine only: synthetic production at --rate max, event clock, --sink none, for each --threads and
 //    --batch given (--rounds runs each), each run after one core of bare JSON.parse over the same messages;
-// 4. the pipeline writes into Cassandra: from the topic (event clock, as fast as it goes), and from the
+// 4. the pipeline writes into Cassandra: from the topic (event clock, as fast as it goes; then as two
+//    instances in one group, each with one worker thread, against the one-instance row), and from the
 //    generator at the production rate (wall clock) for window-end → durable latency.
 const { spawn } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -53,6 +54,24 @@ function run(script, args) {
       resolve({ command, summary: lines.length > 0 ? JSON.parse(lines[lines.length - 1]) : null });
     });
   });
+}
+
+/**
+ * Runs commands at once; the rate is `messages` over the wall time until the last exits, since each
+ * reads only its share. Peak RSS is the largest of them.
+ */
+async function runTogether(commands, messages) {
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(commands.map(([script, args]) => run(script, args)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    command: results.map((r) => r.command).join(' & '),
+    summary: null,
+    messages,
+    seconds,
+    eventsPerSecond: messages / seconds,
+    peakRssMb: Math.max(...results.map((r) => r.summary?.maxRssMb ?? 0)),
+  };
 }
 
 function kafka() {
@@ -145,7 +164,7 @@ function row(name, result, baseline, extra = {}) {
     ratio: baseline ? rateOf(result) / baseline.eventsPerSecond : null,
     baseline: baseline ? baseline.name : null,
     latencyMs: s ? s.latencyMs : null,
-    peakRssMb: s ? s.maxRssMb : null,
+    peakRssMb: s ? s.maxRssMb : (result.peakRssMb ?? null),
     events: s ? s.events : result.messages,
     ...extra,
   };
@@ -226,6 +245,11 @@ async function main() {
     const intoCassandra = await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
       '--group', `bench-cassandra-${stamp}`, '--from-beginning', '--stop-at-end', '--clock', 'event', ...cassandra, '--threads', '2']);
     rows.push(row('Kafka → Cassandra, as fast as it goes (latency: close → durable)', intoCassandra, bare, { threads: 2, batch: '5s' }));
+    // The same job as two instances in one group (each --threads 1: two cores in all), sharing the partitions.
+    const pairGroup = `bench-cassandra-pair-${stamp}`;
+    const pair = await runTogether(['a', 'b'].map(() => ['dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
+      '--group', pairGroup, '--from-beginning', '--stop-at-end', '--clock', 'event', ...cassandra, '--threads', '1']]), size.messages);
+    rows.push(row('Kafka → Cassandra, two instances in one group (rate: all events / wall time)', pair, intoCassandra, { threads: '1 each', batch: '5s' }));
     // Window-end → durable at the production rate: the brief's windows, and short ones for more samples.
     for (const [window, slide] of [['2m', '1m'], ['10s', '5s']]) {
       const productionRate = await run('dist/main.js', ['--source', 'synthetic:production', '--rate', '500',
