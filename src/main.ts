@@ -25,7 +25,7 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   const rekeying =
     command.repartition === null
       ? null
-      : new (require('./sources/kafka/repartition-run') as typeof import('./sources/kafka/repartition-run')).RepartitionRun(
+      : new (require('./pipeline/repartition-run') as typeof import('./pipeline/repartition-run')).RepartitionRun(
           command.repartition,
           pipeline,
           (line) => progress.log(line),

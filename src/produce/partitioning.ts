@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { clientKeyOf } from './client-key';
+import { clientKeyOf } from '../parsing/client-key';
 
 /** Messages without a client_id go to one partition in runs of this many, so their order holds within a run. */
 const UNKEYED_RUN = 1000;

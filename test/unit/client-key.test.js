@@ -2,7 +2,7 @@
 // The producer keys each message by the client_id the job's parser keeps, so a client lives in one partition.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { clientKeyOf } = require('../../dist/produce/client-key');
+const { clientKeyOf } = require('../../dist/parsing/client-key');
 const { hostileMessages } = require('../helpers/hostile');
 
 const event = (fields) => Buffer.from(JSON.stringify(fields));

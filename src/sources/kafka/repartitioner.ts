@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { kafkaClientOf } from '../../kafka/client';
 import { partitionOfKey } from '../../kafka/murmur2';
-import { clientEventOf } from '../../produce/client-key';
+import { clientEventOf } from '../../parsing/client-key';
 import type { RepartitionConfig } from '../config';
 import { EventTimeMerge, type Timed } from './event-time-merge';
 import { singleOwnerAssigner } from './single-owner';

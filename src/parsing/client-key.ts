@@ -1,5 +1,5 @@
-import { createParsedEvent, parseEvent } from '../parsing/event';
-import { createScannedEvent, scanEvent } from '../parsing/scan';
+import { createParsedEvent, parseEvent } from './event';
+import { createScannedEvent, scanEvent } from './scan';
 
 const scanned = createScannedEvent();
 const parsed = createParsedEvent();
