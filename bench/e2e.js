@@ -249,7 +249,8 @@ async function main() {
     const pairGroup = `bench-cassandra-pair-${stamp}`;
     const pair = await runTogether(['a', 'b'].map(() => ['dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
       '--group', pairGroup, '--from-beginning', '--stop-at-end', '--clock', 'event', ...cassandra, '--threads', '1']]), size.messages);
-    rows.push(row('Kafka → Cassandra, two instances in one group (rate: all events / wall time)', pair, intoCassandra, { threads: '1 each', batch: '5s' }));
+    const oneInstance = { name: 'one instance', eventsPerSecond: rateOf(intoCassandra) };
+    rows.push(row('Kafka → Cassandra, two instances in one group (rate: all events / wall time)', pair, oneInstance, { threads: '1 each', batch: '5s' }));
     // Window-end → durable at the production rate: the brief's windows, and short ones for more samples.
     for (const [window, slide] of [['2m', '1m'], ['10s', '5s']]) {
       const productionRate = await run('dist/main.js', ['--source', 'synthetic:production', '--rate', '500',

@@ -1,7 +1,8 @@
 'use strict';
-// Until instances can share a topic's partitions, a group has one consuming member: a second instance of
-// the job in the same group stops with a clear message before it reads or writes, the first keeps every
-// partition, and a member of another build (another group protocol) is refused the same way.
+// With a local sink (SQLite here) a group has one consuming member: a second instance of the job in the
+// same group stops with a clear message before it reads or writes, the first keeps every partition, and
+// a member of another build or program (another group protocol) is refused the same way — including a
+// job that shares its partitions (the Cassandra sink) beside a single-owner one, as new and old builds.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, rmSync } = require('node:fs');
@@ -12,6 +13,7 @@ const { Kafka, logLevel } = require('kafkajs');
 const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
 const { startCli, runCli, endedFirst } = require('../helpers/cli');
 const { waitFor } = require('../helpers/wait');
+const { dropKeyspace } = require('../helpers/faults');
 
 const RUN = Date.now();
 const TOPIC = `group-safety-${RUN}`;
@@ -97,6 +99,28 @@ test('a member of another program or build in the group makes the job stop with 
     assert.is(rowCount(join(dir, 'foreign.db'), 'windows'), 0);
   } finally {
     await foreign.disconnect();
+  }
+});
+
+test('a job that shares its partitions (Cassandra sink) cannot join a group a single-owner job consumes: one build per group', async () => {
+  if (!(await requireServices())) return;
+  const group = `group-safety-mixed-${RUN}`;
+  const keyspace = `group_safety_${RUN}`;
+  const single = startCli('main.js', job(group, join(dir, 'single.db')));
+  try {
+    await waitFor('the single-owner instance to write windows', () => existsSync(join(dir, 'single.db')) && rowCount(join(dir, 'single.db'), 'windows') > 0,
+      { timeoutMs: 120_000, stopIf: endedFirst(single), whileWaiting: () => single.output().stderr.slice(-3000) });
+    const shared = await runCli('main.js', [
+      '--source', 'kafka', '--topic', TOPIC, '--group', group, '--brokers', KAFKA_BROKERS, '--from-beginning', '--clock', 'event',
+      '--threads', '1', '--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', join(dir, 'shared-dead.jsonl'),
+    ]);
+    assert.is(shared.code, 1, shared.stderr.slice(-2000));
+    assert.match(shared.stderr, 'must all run the same clickstream build');
+    assert.not.match(shared.stderr, 'windows written');
+    assert.is(single.result, null, `the single-owner instance still runs: ${single.output().stderr.slice(-2000)}`);
+  } finally {
+    single.child.kill('SIGKILL');
+    await dropKeyspace(keyspace).catch(() => undefined);
   }
 });
 
