@@ -368,25 +368,6 @@ test('a replay replaces rows an earlier writer wrote with timestamps ahead of th
   }
 });
 
-test('progress: -Infinity for a new job, recorded per job, kept across sinks, never moved back', async () => {
-  if (!(await requireServices())) return;
-  await withSink(async (sink) => {
-    assert.is(await sink.readProgress('group/topic'), -Infinity);
-    await sink.writeWindows([E2_ROWS], { job: 'group/topic', closedThrough: E3 });
-    await sink.writeWindows([], { job: 'other/topic', closedThrough: E1 });
-    await sink.writeWindows([], { job: 'group/topic', closedThrough: E1 });
-  });
-  await withSink(async (sink) => {
-    assert.is(await sink.readProgress('group/topic'), E3);
-    assert.is(await sink.readProgress('other/topic'), E1);
-    assert.is(await sink.readProgress('never/ran'), -Infinity);
-  });
-  assert.equal(await rowsOf('progress'), sorted([
-    { job: 'group/topic', closed_through: E3 },
-    { job: 'other/topic', closed_through: E1 },
-  ]));
-});
-
 test('a malformed window fails the call before any window of it is written', async () => {
   if (!(await requireServices())) return;
   const good = windowRows({ end: E3 + SLIDE, visits: [['c1', 'Action', 'Alien', 1]], visitors: [['Action', 'Alien', 1]] });
@@ -394,12 +375,11 @@ test('a malformed window fails the call before any window of it is written', asy
   broken.clientPageVisits.pages.pop();
   await withSink(async (sink) => {
     try {
-      await sink.writeWindows([good, broken], { job: 'bad/call', closedThrough: E3 + 2 * SLIDE });
+      await sink.writeWindows([good, broken], null);
       assert.unreachable('misaligned columns must be refused');
     } catch (error) {
       assert.match(error.message, String(E3 + 2 * SLIDE));
     }
-    assert.is(await sink.readProgress('bad/call'), -Infinity);
   });
   assert.ok((await rowsOf('windows')).every((row) => row.window_end <= E3));
 });
@@ -428,7 +408,6 @@ test('createSink opens the Cassandra sink; writing before open and bad keyspaces
     assert.match(error.message, 'not open');
   }
   await sink.open();
-  assert.is(await sink.readProgress('group/topic'), E3);
   await sink.close();
   assert.throws(() => createCassandraSink({ ...CONFIG, keyspace: 'x; DROP KEYSPACE y' }), /not a CQL identifier/);
 });
@@ -512,11 +491,11 @@ async function writeThroughOutage({ sinkModule, windowModule, config, end, visit
   const window = require(windowModule).windowRows({ end, visits, visitors: [['Action', 'Die Hard', 2]] });
   await sink.open();
   proxy.down();
-  const written = sink.writeWindows([window], { job: 'outage/topic', closedThrough: end });
+  const written = sink.writeWindows([window], null);
   await proxy.refused(2);
   proxy.up();
   await written;
-  process.stdout.write(JSON.stringify({ progress: await sink.readProgress('outage/topic') }));
+  process.stdout.write(JSON.stringify({ written: window.windowEnd }));
   process.exit(0);
 }
 
@@ -535,7 +514,7 @@ test('a write rides out an outage: it retries until the node is back, then every
     timeout: 120_000,
   });
   assert.is(child.status, 0, child.stderr);
-  assert.equal(JSON.parse(child.stdout), { progress: end });
+  assert.equal(JSON.parse(child.stdout), { written: end });
   const client = await adminClient();
   const rows = await client.execute(`SELECT client_id FROM ${KEYSPACE}.client_page_visits WHERE window_end = ? AND bucket = ?`,
     [end, bucketOf('c2')], { prepare: true });
@@ -551,7 +530,7 @@ test('a write gives up once its retry budget is spent, saying what failed', asyn
   try {
     await sink.open();
     proxy.down();
-    await sink.writeWindows([windowRows({ end, visits: VISITS_E1 })], { job: 'outage/topic', closedThrough: end });
+    await sink.writeWindows([windowRows({ end, visits: VISITS_E1 })], null);
     assert.unreachable('the node never came back');
   } catch (error) {
     assert.match(error.message, new RegExp(`^writing the window ending ${end} to ${KEYSPACE}: failed \\d+ times over 1 s, giving up`));

@@ -45,7 +45,6 @@ export function writeCql(keyspace: string) {
     insertTopicWindow: insertCql(keyspace, 'topic_windows'),
     insertTopicLatest: insertCql(keyspace, 'topic_latest_window'),
     deleteTopicLatest: `DELETE FROM ${keyspace}.topic_latest_window WHERE topic = ?`,
-    saveProgress: insertCql(keyspace, 'progress'),
     insertPartial: insertCql(keyspace, 'window_partials'),
     insertWholeMarker: insertCql(keyspace, 'window_partials', ['job', 'window_end', 'partition', 'window_start', 'events', 'min_ts']),
     insertPending: insertCql(keyspace, 'pending_windows'),

@@ -34,14 +34,17 @@ export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig)
 }
 
 /**
- * The Kafka source: one consumer of the group reads every partition of the topic, and
- * offsets are committed only from checkpoints the pipeline released (`batchDurable`), so delivery
- * is at-least-once. Its windows span all partitions, so one member of the group consumes: the
- * single-owner assignor gives it every partition, and any other member gets none and stops before
- * it reads, rather than writing windows of part of the topic. On a rebalance, kafkajs re-reads kept partitions from the committed offsets; what
- * was handed over already is skipped, and revoked partitions are no longer committed. A restart
- * replays from the committed offsets: events whose windows an earlier run made durable are skipped
- * by the pipeline, the rest are counted again in windows that were never written.
+ * The Kafka source: a consumer of the group, whose offsets are committed only from checkpoints the
+ * pipeline released (`batchDurable`), so delivery is at-least-once. A restart replays from the
+ * committed offsets: events whose windows an earlier run made durable are skipped by the pipeline,
+ * the rest are counted again in windows that were never written.
+ * - Shared (`config.shared`, the Cassandra sink): the partitioned assignor deals the partitions over the
+ *   instances, and every assignment reaches the pipeline as a new generation, which drops its open
+ *   windows and reads the owned partitions again from the committed offsets.
+ * - Otherwise one member consumes: the single-owner assignor gives it every partition, and any other
+ *   member gets none and stops before it reads. On a rebalance, kafkajs re-reads kept partitions from
+ *   the committed offsets; what was handed over already is skipped, and revoked partitions are no
+ *   longer committed.
  */
 class KafkaSource implements Source {
   readonly description: string;

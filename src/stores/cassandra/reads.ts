@@ -11,7 +11,6 @@ export function readCql(keyspace: string) {
       `SELECT page FROM ${keyspace}.client_page_visits WHERE window_end = ? AND bucket = ? AND client_id = ? AND topic = ?`,
     topicWindowsBefore: `SELECT window_end FROM ${keyspace}.topic_windows WHERE topic = ? AND day = ? AND window_end < ? LIMIT ?`,
     previousWrite: `SELECT topics, WRITETIME(events) AS written FROM ${keyspace}.windows WHERE day = ? AND window_end = ?`,
-    progress: `SELECT closed_through FROM ${keyspace}.progress WHERE job = ?`,
     partitionProgress: `SELECT partition, delivered_through, ended, merged_through FROM ${keyspace}.partition_progress WHERE job = ?`,
     // Windows after the last merged through that every partition has delivered; the WRITETIME is what
     // the merge deletes the row at.

@@ -71,11 +71,6 @@ export const CASSANDRA_TABLES = {
     columns: { topic: 'text', window_end: 'bigint' },
     key: '(topic)',
   },
-  // Sink.readProgress / writeWindows' progress.
-  progress: {
-    columns: { job: 'text', closed_through: 'bigint' },
-    key: '(job)',
-  },
   // Shared mode (several instances of a job, docs/scale-out.md). Each input partition's recorded state:
   // a merge check reads the job's every partition in one read, and a (re)assigned instance reads its own.
   // delivered_through and merged_through are written at a timestamp of their value, so the highest wins
