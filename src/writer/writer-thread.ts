@@ -32,12 +32,14 @@ async function write(seq: number, closedThrough: number, parts: readonly Uint8Ar
   if (failed) return;
   const started = performance.now();
   const windows = merger.merge(parts);
-  const through = progressOf(closedThrough, windows);
   if (shared) {
     if (scope !== null) await sharedSink().writeShare(windows, scope, closedThrough);
-  } else if (windows.length > 0 || through > recordedThrough) {
-    await sink.writeWindows(windows, job === null ? null : { job, closedThrough: through });
-    recordedThrough = through;
+  } else {
+    const through = progressOf(closedThrough, windows);
+    if (windows.length > 0 || through > recordedThrough) {
+      await sink.writeWindows(windows, job === null ? null : { job, closedThrough: through });
+      recordedThrough = through;
+    }
   }
   // Written, and the report taken: nothing reads the parts any more.
   const spent = parts.map((part) => part.buffer as ArrayBuffer);

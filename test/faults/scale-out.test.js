@@ -279,6 +279,11 @@ function ownedBy(run) {
   return [];
 }
 
+/** Messages of the instance's partitions not yet committed, given the group's offsets and the partitions' ends. */
+function uncommittedOf(run, committed, ends) {
+  return ownedBy(run).reduce((sum, p) => sum + ends[p] - Math.max(0, committed[p]), 0);
+}
+
 /** Waits until the instances' latest reported assignments share the partitions out (each held once, each instance some). */
 function reportedShares(runs) {
   return waitFor('each instance to report its share of the partitions', () => sharesAll(runs.map((run) => ({ partitions: ownedBy(run) }))),
@@ -401,7 +406,7 @@ scenario('kill', '2. two instances, kill -9 of one at about half way: the surviv
     // The victim must still own work: the one with more uncommitted messages in its partitions.
     await reportedShares([first, second]);
     const before = [...watch.committed];
-    const remaining = (run) => ownedBy(run).reduce((sum, p) => sum + wl.ends[p] - Math.max(0, before[p]), 0);
+    const remaining = (run) => uncommittedOf(run, before, wl.ends);
     const [victim, survivor] = remaining(second) >= remaining(first) ? [second, first] : [first, second];
     const victimOwned = ownedBy(victim);
     victim.expectedEnd = 'SIGKILL';
@@ -434,7 +439,7 @@ scenario('churn', '3. churn: a third instance joins mid-run and one gets SIGTERM
     // SIGTERM goes to whichever of the first two has the most uncommitted work in its partitions.
     await reportedShares([a, b, c]);
     const before = [...watch.committed];
-    const remaining = (run) => ownedBy(run).reduce((sum, p) => sum + wl.ends[p] - Math.max(0, before[p]), 0);
+    const remaining = (run) => uncommittedOf(run, before, wl.ends);
     const stopped = remaining(a) >= remaining(b) ? a : b;
     const stoppedOwned = ownedBy(stopped);
     process.kill(stopped.pid, 'SIGTERM');
@@ -457,7 +462,7 @@ scenario('stall', '4. SIGSTOP of one of two instances past the session timeout, 
     // The one with more uncommitted messages in its partitions is stalled.
     await reportedShares([x, y]);
     const before = [...watch.committed];
-    const remaining = (run) => ownedBy(run).reduce((sum, p) => sum + wl.ends[p] - Math.max(0, before[p]), 0);
+    const remaining = (run) => uncommittedOf(run, before, wl.ends);
     const [stalled, other] = remaining(x) >= remaining(y) ? [x, y] : [y, x];
     const stalledOwned = ownedBy(stalled);
     // The stalled instance may end with an error after it resumes (its membership is gone): not a failure here.
