@@ -25,7 +25,7 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   const rekeying =
     command.repartition === null
       ? null
-      : new (require('./pipeline/repartition-run') as typeof import('./pipeline/repartition-run')).RepartitionRun(
+      : new (require('./repartition/repartition-run') as typeof import('./repartition/repartition-run')).RepartitionRun(
           command.repartition,
           pipeline,
           (line) => progress.log(line),

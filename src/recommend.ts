@@ -4,7 +4,7 @@ import { describeSink } from './sinks/config';
 import { parseCommandLine } from './cli/flag-parser';
 import { RECOMMEND_COMMAND, type RecommendRequest, recommendRequestOf } from './cli/recommend-flags';
 import { type Recommendation, noteOf, recommend } from './recommender/recommend';
-import { openStore } from './recommender/open-store';
+import { openStore } from './sinks/open-store';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;

@@ -1,6 +1,6 @@
 import { ByteInterner } from './byte-interner';
 import type { DictionaryDelta } from '../wire/emission';
-import { keyHashOf } from '../wire/key-hash';
+import { keyHashOf } from '../hashing/fnv1a';
 
 /**
  * A shard's interned client_ids and (topic, page) pairs. Panes and windows hold small integer ids,

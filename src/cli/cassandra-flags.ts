@@ -1,5 +1,5 @@
 import { FlagError, secretFlag, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
-import type { CassandraConfig } from '../stores/cassandra/config';
+import type { CassandraConfig } from '../sinks/cassandra/config';
 
 /** Connection flags shared by the streaming job and the recommender. */
 export const CASSANDRA_FLAGS: readonly FlagDefinition[] = [

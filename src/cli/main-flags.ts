@@ -19,13 +19,13 @@ import type { HttpOptions } from '../http/options';
 import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
 import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
-import type { ClockConfig } from '../pipeline/clock';
+import type { ClockConfig } from '../windows/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/file-dead-letters';
 import type { SinkConfig } from '../sinks/config';
 import type { RepartitionConfig, SourceConfig } from '../sources/config';
 import { nominalRate, profileNamed } from '../sources/synthetic/profiles';
-import { DEFAULT_SQLITE_PATH } from '../stores/sqlite/schema';
+import { DEFAULT_SQLITE_PATH } from '../sinks/sqlite/schema';
 import { createWindowSpec, windowSpecProblem, type WindowSpec } from '../windows/spec';
 
 /** What `--clock` is when not given: a recorded file's arrival times mean nothing. */

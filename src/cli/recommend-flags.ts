@@ -10,9 +10,9 @@ import {
   integerFlag,
   stringFlag,
 } from './flag-parser';
-import type { StoreChoice } from '../recommender/open-store';
+import type { StoreChoice } from '../sinks/store';
 import { MAX_N } from '../recommender/recommend';
-import { DEFAULT_SQLITE_PATH } from '../stores/sqlite/schema';
+import { DEFAULT_SQLITE_PATH } from '../sinks/sqlite/schema';
 
 const RECOMMEND_FLAGS: readonly FlagDefinition[] = [
   { name: 'client', value: 'ID', help: 'client_id to recommend for (required)' },

@@ -1,10 +1,8 @@
 import { describeSink } from '../sinks/config';
 import { MAX_N, noteOf, recommend, type RecommendQuery } from '../recommender/recommend';
-import { MissingDatabaseError } from '../recommender/sqlite-store';
-import { openStore, type StoreChoice } from '../recommender/open-store';
-import type { RecommenderStore } from '../recommender/store';
-import { createWindowReads } from './windows/open-window-reads';
-import type { WindowReads } from './windows/written-windows';
+import { DetailCache } from '../sinks/detail-cache';
+import { openStore } from '../sinks/open-store';
+import { MissingStoreError, type StoreChoice, type StoreReader } from '../sinks/store';
 import type { ServedJob } from './job';
 
 /** An answer of the API: status, JSON body, and headers beyond the content type. */
@@ -76,12 +74,11 @@ function noStore(job: ServedJob): ApiResponse {
  */
 export class Api {
   private readonly recentLatencies: [time: number, ms: number][] = [];
-  private readonly windowReads: WindowReads | null;
+  private readonly details = new DetailCache();
   /** Cassandra's client is kept between requests; a SQLite file is opened per request, for a fresh snapshot. */
-  private cassandraStore: RecommenderStore | null = null;
+  private cassandraStore: StoreReader | null = null;
 
   constructor(private readonly job: ServedJob) {
-    this.windowReads = job.store === null ? null : createWindowReads(job.store);
     job.metrics.on('latencyRecorded', (ms) => {
       this.recentLatencies.push([Date.now(), Math.round(ms)]);
       if (this.recentLatencies.length > RECENT_LATENCIES) this.recentLatencies.shift();
@@ -103,13 +100,13 @@ export class Api {
       }
     } catch (error) {
       if (error instanceof BadParameter) return { status: 400, body: { error: error.message, parameter: error.parameter } };
-      if (error instanceof MissingDatabaseError) return { status: 503, body: { error: `the store is not there yet: ${error.message}` } };
+      if (error instanceof MissingStoreError) return { status: 503, body: { error: `the store is not there yet: ${error.message}` } };
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.windowReads?.close(), this.cassandraStore?.close()]);
+    await this.cassandraStore?.close();
   }
 
   /** Counters for the dashboard; it derives rates from successive reads. */
@@ -145,26 +142,36 @@ export class Api {
     };
     const choice = this.job.store;
     if (choice === null) return noStore(this.job);
-    const store = this.storeFor(choice);
-    try {
+    return this.reading(choice, async (store): Promise<ApiResponse> => {
       const result = await recommend(store, request);
       const note = await noteOf(store, request, result, describeSink(choice));
       // The note, as the CLI prints it on stderr, rides in a header (percent-encoded: topics may be any text).
       return { status: 200, body: result.pages, headers: note === null ? {} : { 'Clickstream-Note': encodeURIComponent(note) } };
-    } finally {
-      if (store !== this.cassandraStore) await store.close();
-    }
+    });
   }
 
-  private storeFor(choice: StoreChoice): RecommenderStore {
-    if (choice.kind === 'sqlite') return openStore(choice);
-    return (this.cassandraStore ??= openStore(choice));
+  /** Runs `read` on the job's store: a fresh SQLite snapshot per request, Cassandra's one client for all. */
+  private async reading(choice: StoreChoice, read: (store: StoreReader) => Promise<ApiResponse>): Promise<ApiResponse> {
+    if (choice.kind === 'cassandra') return read((this.cassandraStore ??= openStore(choice, { details: this.details })));
+    const store = openStore(choice, { details: this.details });
+    try {
+      return await read(store);
+    } finally {
+      await store.close();
+    }
   }
 
   private async windows(query: URLSearchParams): Promise<ApiResponse> {
     const values = parametersOf(query, ['limit']);
     const limit = integerOf(values, 'limit', 1, MAX_WINDOWS, DEFAULT_WINDOWS);
-    if (this.windowReads === null) return noStore(this.job);
-    return { status: 200, body: { windows: await this.windowReads.latest(limit, PAGES_PER_TOPIC) } };
+    const choice = this.job.store;
+    if (choice === null) return noStore(this.job);
+    try {
+      return await this.reading(choice, async (store) => ({ status: 200, body: { windows: await store.latestWindows(limit, PAGES_PER_TOPIC) } }));
+    } catch (error) {
+      // The job's SQLite file appears when its sink opens: until then there is no window to list.
+      if (error instanceof MissingStoreError) return { status: 200, body: { windows: [] } };
+      throw error;
+    }
   }
 }

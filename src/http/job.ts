@@ -2,7 +2,7 @@ import type { PipelineConfig } from '../pipeline/config';
 import type { EngineMetrics } from '../pipeline/metrics';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { PartitionStatus, PipelineStatus } from '../pipeline/status';
-import type { StoreChoice } from '../recommender/open-store';
+import type { StoreChoice } from '../sinks/store';
 import type { ShardHeld } from '../wire/task';
 
 /** What the HTTP server sees of the running job: counters and status, read when a request asks. */

@@ -1,7 +1,7 @@
 import { MAX_FIELD_BYTES } from './text-field';
 import { MAX_MESSAGE_BYTES } from './event';
 import { parseTimestamp } from './timestamp';
-import { keyHashOf } from '../wire/key-hash';
+import { keyHashOf } from '../hashing/fnv1a';
 
 /** Byte ranges of a well-formed event, found without building a JS object. */
 export interface ScannedEvent {

@@ -1,4 +1,4 @@
-import type { ClockConfig } from './clock';
+import type { ClockConfig } from '../windows/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import type { SinkConfig } from '../sinks/config';
 import type { SourceConfig } from '../sources/config';

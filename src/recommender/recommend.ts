@@ -1,4 +1,4 @@
-import type { RecommenderStore } from './store';
+import type { StoreReader } from '../sinks/store';
 
 /** The largest N a recommendation may ask for. */
 export const MAX_N = 1000;
@@ -30,7 +30,7 @@ export interface RecommendResult {
  * their topics). Ties in visitors are ordered by the store: page ascending in code-point order
  * (SQLite's BINARY collation on UTF-8, Cassandra's text clustering order).
  */
-export async function recommend(store: RecommenderStore, query: RecommendQuery): Promise<RecommendResult> {
+export async function recommend(store: StoreReader, query: RecommendQuery): Promise<RecommendResult> {
   const { clientId, topic, n } = query;
   const windowEnd = await store.latestWindowOfTopic(topic);
   if (windowEnd === null) return { windowEnd, pages: [] };
@@ -53,7 +53,7 @@ const LISTED_TOPICS = 20;
  * What to tell the user beside the list, or null: an unknown topic with the topics there are, or a
  * client who visited every top page. `storeName` names the store in the message.
  */
-export async function noteOf(store: RecommenderStore, query: RecommendQuery, result: RecommendResult, storeName: string): Promise<string | null> {
+export async function noteOf(store: StoreReader, query: RecommendQuery, result: RecommendResult, storeName: string): Promise<string | null> {
   if (result.windowEnd === null) {
     const topics = await store.topics(LISTED_TOPICS + 1);
     if (topics.length === 0) return `no windows with topic "${query.topic}" in ${storeName}: the store has no windows`;

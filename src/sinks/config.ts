@@ -1,4 +1,4 @@
-import type { CassandraConfig } from '../stores/cassandra/config';
+import type { CassandraConfig } from './cassandra/config';
 
 /** Which sink the writer thread opens; plain data, so it can be handed to the thread. */
 export type SinkConfig =

@@ -1,4 +1,4 @@
-import { KEY_HASH_SEED, keyHashOf, keyHashStep } from './key-hash';
+import { KEY_HASH_SEED, keyHashOf, keyHashStep } from '../hashing/fnv1a';
 
 /**
  * One shard's events for one task, as columns in typed arrays so they cross to the worker by transfer

@@ -61,7 +61,7 @@ test('Cassandra down for ~60 s mid-run: the run finishes by itself, exit 0, tabl
 
 test('a connection closed under a request ("Socket was closed", as a node goes down) is retried like an unreachable host', () => {
   const { errors } = require('cassandra-driver');
-  const { isTransient } = require('../../dist/stores/cassandra/retry');
+  const { isTransient } = require('../../dist/sinks/cassandra/retry');
   // What cassandra-driver's Connection#clearAndInvokePending hands every request in flight.
   const closed = new errors.DriverError('Socket was closed');
   closed.isSocketError = true;

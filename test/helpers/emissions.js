@@ -5,7 +5,7 @@
 const { encodeEmission } = require('../../dist/wire/emission');
 const { WindowMerger } = require('../../dist/writer/merge');
 const { ShardDictionary } = require('../../dist/aggregation/dictionary');
-const { keyHashOf } = require('../../dist/wire/key-hash');
+const { keyHashOf } = require('../../dist/hashing/fnv1a');
 
 /** Names no JSON or SQL text may mangle: quotes, backslashes, every control char, lone surrogates, non-ASCII, U+2028/9. */
 const HOSTILE = [

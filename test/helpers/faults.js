@@ -13,7 +13,7 @@ const { referenceRows, sortRows } = require('./reference');
 const { makeEvents, toLine } = require('./events');
 const { ROOT, startMain, endedFirst } = require('./cli');
 const { waitFor } = require('./wait');
-const { partitionOfKey } = require('../../dist/kafka/murmur2');
+const { partitionOfKey } = require('../../dist/hashing/murmur2');
 
 const kafka = new Kafka({ clientId: 'clickstream-fault-tests', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 

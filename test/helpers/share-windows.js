@@ -1,7 +1,7 @@
 // Windows as the writer hands them to a sink (WindowRows), built from reference rows, and the input
 // partition of a client as Kafka's default partitioner places it: for the tests of shared mode.
 'use strict';
-const { partitionOfKey } = require('../../dist/kafka/murmur2');
+const { partitionOfKey } = require('../../dist/hashing/murmur2');
 
 /** The partition murmur2 gives the client_id's UTF-8 bytes. */
 function partitionOf(client, partitionCount) {

@@ -7,12 +7,12 @@ const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/ser
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-sink');
 const { createSink } = require('../../dist/sinks/create-sink');
-const { withRetry, isTransient, backoffMs } = require('../../dist/stores/cassandra/retry');
+const { withRetry, isTransient, backoffMs } = require('../../dist/sinks/cassandra/retry');
 const { createWriteClock } = require('../../dist/sinks/cassandra/write-clock');
-const { forEachConcurrently } = require('../../dist/stores/cassandra/concurrency');
-const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/stores/cassandra/partitions');
+const { forEachConcurrently } = require('../../dist/sinks/cassandra/concurrency');
+const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/sinks/cassandra/partitions');
 const { planWindow, writeCql } = require('../../dist/sinks/cassandra/writes');
-const { CASSANDRA_TABLE_NAMES } = require('../../dist/stores/cassandra/schema');
+const { CASSANDRA_TABLE_NAMES } = require('../../dist/sinks/cassandra/schema');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;

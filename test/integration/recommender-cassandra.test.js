@@ -13,8 +13,8 @@ const { rng } = require('../helpers/events');
 const { runCli } = require('../helpers/cli');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-sink');
-const { createCassandraStore } = require('../../dist/recommender/cassandra-store');
-const { createSqliteStore } = require('../../dist/recommender/sqlite-store');
+const { createCassandraReader } = require('../../dist/sinks/cassandra/cassandra-reader');
+const { createSqliteReader } = require('../../dist/sinks/sqlite/sqlite-reader');
 const { recommend } = require('../../dist/recommender/recommend');
 
 const KEYSPACE = `cs_test_rec_${Date.now()}`;
@@ -165,7 +165,7 @@ test('dist/recommend.js prints the same over Cassandra as over SQLite, plain and
 
 /** recommend() over both stores for every client, topic and N of the fixture. */
 async function assertSameInProcess() {
-  const stores = [createSqliteStore(DB), createCassandraStore(CONFIG)];
+  const stores = [createSqliteReader(DB), createCassandraReader(CONFIG)];
   try {
     for (const clientId of ['c1', 'c2', 'c3', 'c4', 'nobody']) {
       for (const topic of [...TOPICS, 'Horror']) {
@@ -183,7 +183,7 @@ async function assertSameInProcess() {
 test('the same for every client, topic and N in process, across the midnight and the two-day gap', async () => {
   if (!(await requireServices())) return;
   await assertSameInProcess();
-  const store = createCassandraStore(CONFIG);
+  const store = createCassandraReader(CONFIG);
   try {
     assert.equal(await store.windowsBefore(LATE[1], 2), [LATE[0], EARLY[6]], 'two days back');
     assert.equal(await store.windowsBefore(EARLY[5], 3), [EARLY[4], EARLY[3], EARLY[2]], 'across midnight');

@@ -4,7 +4,7 @@
 // every message once however transactions abort, and in event time up to the partitions' own disorder.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { EventTimeMerge } = require('../../dist/sources/kafka/event-time-merge');
+const { EventTimeMerge } = require('../../dist/repartition/event-time-merge');
 const { rng } = require('../helpers/events');
 
 /** Partitions of near-increasing times (disorder up to ±jitter); every `invalidEvery`-th message has none (-Infinity). */

@@ -5,7 +5,7 @@ const assert = require('uvu/assert');
 const { Partitioners } = require('kafkajs');
 // The hash itself, unreduced, from the file kafkajs's DefaultPartitioner uses: a stricter check than partitions.
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2');
-const { murmur2, partitionOfKey } = require('../../dist/kafka/murmur2');
+const { murmur2, partitionOfKey } = require('../../dist/hashing/murmur2');
 
 // A seeded generator (mulberry32), so a failure reproduces.
 function random(seed) {

@@ -1,12 +1,12 @@
 import { policies } from 'cassandra-driver';
-import type { CassandraConfig } from '../../stores/cassandra/config';
+import type { CassandraConfig } from './config';
 import type { SharedSink } from '../sink';
-import { connectClient } from '../../stores/cassandra/client';
+import { connectClient } from './client';
 import { createWriteClock } from './write-clock';
-import { readCql } from '../../stores/cassandra/reads';
-import { DEFAULT_RETRY, type RetryPolicy } from '../../stores/cassandra/retry';
-import { assertKeyspaceName } from '../../stores/cassandra/schema';
-import { createSchema } from '../../stores/cassandra/setup';
+import { readCql } from './reads';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry';
+import { assertKeyspaceName } from './schema';
+import { createSchema } from './setup';
 import type { Session } from './session';
 import { readPartitions, writeShare } from './shares';
 import { writeWindow } from './window-write';

@@ -1,7 +1,7 @@
-import { type Read, windowEndsOf } from '../../stores/cassandra/client';
-import { forEachConcurrently } from '../../stores/cassandra/concurrency';
-import { walkBackDays } from '../../stores/cassandra/partitions';
-import type { ReadCql } from '../../stores/cassandra/reads';
+import { type Read, windowEndsOf } from './client';
+import { forEachConcurrently } from './concurrency';
+import { walkBackDays } from './partitions';
+import type { ReadCql } from './reads';
 import type { LatestChanges } from './writes';
 
 const PARALLEL_READS = 16;

@@ -1,6 +1,6 @@
 import { Packr } from 'msgpackr';
-import { partitionOfKey } from '../../kafka/murmur2';
-import { bucketOf } from '../../stores/cassandra/partitions';
+import { partitionOfKey } from '../../hashing/murmur2';
+import { bucketOf } from './partitions';
 import type { WindowRows } from '../../windows/window';
 
 /**

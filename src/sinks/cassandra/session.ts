@@ -1,8 +1,8 @@
 import type { Client } from 'cassandra-driver';
-import { CONSISTENCY, type Read } from '../../stores/cassandra/client';
-import { forEachConcurrently } from '../../stores/cassandra/concurrency';
-import type { ReadCql } from '../../stores/cassandra/reads';
-import { type RetryPolicy, withRetry } from '../../stores/cassandra/retry';
+import { CONSISTENCY, type Read } from './client';
+import { forEachConcurrently } from './concurrency';
+import type { ReadCql } from './reads';
+import { type RetryPolicy, withRetry } from './retry';
 import type { WriteClock } from './write-clock';
 import type { Request, WriteCql } from './writes';
 

@@ -1,8 +1,8 @@
 import type { types } from 'cassandra-driver';
 import type { WindowRows } from '../../windows/window';
 import type { PartitionScope, PartitionState } from '../sink';
-import { numberOf, windowEndsOf } from '../../stores/cassandra/client';
-import { forEachConcurrently } from '../../stores/cassandra/concurrency';
+import { numberOf, windowEndsOf } from './client';
+import { forEachConcurrently } from './concurrency';
 import { type ShareSummary, decodePages, encodePages, mergePartials, splitByPartition, summaryOf } from './partials';
 import { completeThrough, deliveredOf, deliveredThrough, holdsWholeWindow, stateAfterClose } from './partition-states';
 import { type Session, reader, sendAll } from './session';

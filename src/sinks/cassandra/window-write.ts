@@ -1,6 +1,6 @@
 import type { WindowRows } from '../../windows/window';
-import { numberOf } from '../../stores/cassandra/client';
-import { dayOf } from '../../stores/cassandra/partitions';
+import { numberOf } from './client';
+import { dayOf } from './partitions';
 import { latestChanges } from './latest';
 import type { MergedPartials } from './partials';
 import { type Session, reader, sendAll } from './session';

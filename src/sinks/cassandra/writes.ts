@@ -1,7 +1,7 @@
 import type { WindowRows } from '../../windows/window';
 import type { MergedPartials } from './partials';
-import { CASSANDRA_TABLES, type CassandraTable } from '../../stores/cassandra/schema';
-import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from '../../stores/cassandra/partitions';
+import { CASSANDRA_TABLES, type CassandraTable } from './schema';
+import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from './partitions';
 import { TextValues, bigintValue, intValue, textValue } from './values';
 
 export interface Statement {
@@ -160,7 +160,7 @@ export function topicsOf(window: WindowTotals): string[] {
   return [...new Set(window.pageUniqueVisitors.topics)];
 }
 
-/** The values a window's row inserts share, in wire form (see cassandra-values). */
+/** The values a window's row inserts share, in wire form (values.ts). */
 class RowValues {
   readonly end: Buffer;
   readonly start: Buffer;

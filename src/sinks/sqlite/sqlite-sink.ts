@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { columnsOf, type WindowColumns, type WindowRows } from '../../windows/window';
 import type { Progress, Sink } from '../sink';
 import { KeyOrder } from './key-order';
-import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf as tableColumns } from '../../stores/sqlite/schema';
+import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf as tableColumns } from './schema';
 
 const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
 

@@ -1,6 +1,6 @@
-import type { Pipeline } from './pipeline';
+import type { Pipeline } from '../pipeline/pipeline';
 import type { RepartitionConfig } from '../sources/config';
-import { Repartitioner } from '../sources/kafka/repartitioner';
+import { Repartitioner } from './repartitioner';
 
 /**
  * A job with --repartition: the re-keying stage in front of the pipeline, whose source reads the

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { Watermark } from '../windows/watermark';
-import type { WindowSpec } from '../windows/spec';
+import { Watermark } from './watermark';
+import type { WindowSpec } from './spec';
 
 export type ClockConfig = { readonly kind: 'wall' } | { readonly kind: 'event'; readonly idleTimeoutMs: number };
 

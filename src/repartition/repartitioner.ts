@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
-import { kafkaClientOf } from '../../kafka/client';
-import { partitionOfKey } from '../../kafka/murmur2';
-import { clientEventOf } from '../../parsing/client-key';
-import type { RepartitionConfig } from '../config';
+import { kafkaClientOf } from '../kafka/client';
+import { partitionOfKey } from '../hashing/murmur2';
+import { clientEventOf } from '../parsing/client-key';
+import type { RepartitionConfig } from '../sources/config';
 import { EventTimeMerge, type Timed } from './event-time-merge';
-import { singleOwnerAssigner } from './single-owner';
-import { partitionStartsOf, type PartitionStart } from './start';
+import { singleOwnerAssigner } from '../sources/kafka/single-owner';
+import { partitionStartsOf, type PartitionStart } from '../sources/kafka/start';
 
 /** As the job's source: how long a fetch waits on the broker, which bounds how long a stop waits. */
 const MAX_FETCH_WAIT_MS = 500;

@@ -65,7 +65,7 @@ export const CASSANDRA_TABLES = {
     key: '((topic, day), window_end)',
     options: 'CLUSTERING ORDER BY (window_end DESC)',
   },
-  // The recommender's step 1 in one read: WHERE topic = T. Kept exact by the sink (cassandra-latest.ts),
+  // The recommender's step 1 in one read: WHERE topic = T. Kept exact by the sink (latest.ts),
   // replays included. One row per topic.
   topic_latest_window: {
     columns: { topic: 'text', window_end: 'bigint' },

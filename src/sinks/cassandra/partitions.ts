@@ -1,3 +1,5 @@
+import { keyHashOf } from '../../hashing/fnv1a';
+
 /**
  * How rows map to Cassandra partitions. The sink and the recommender must derive keys the same way,
  * and so must any other client, so these are part of the schema: changing them orphans stored rows.
@@ -43,7 +45,5 @@ export function bucketOf(clientId: string): number {
 
 /** bucketOf, given the client_id's UTF-8 bytes. */
 export function bucketOfBytes(clientId: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < clientId.length; i++) hash = Math.imul(hash ^ clientId[i], 0x01000193) >>> 0;
-  return hash % CLIENT_BUCKETS;
+  return keyHashOf(clientId, 0, clientId.length, 0) % CLIENT_BUCKETS;
 }

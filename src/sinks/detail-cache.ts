@@ -1,22 +1,4 @@
-import type { RankedPage } from '../../recommender/store';
-
-/** A window as the store holds it, with its most visited pages per topic. */
-export interface WrittenWindow {
-  readonly windowStart: number;
-  readonly windowEnd: number;
-  readonly windowTs: number;
-  readonly events: number;
-  /** Rows over the three tables, as the writer counts them. */
-  readonly rows: number;
-  /** Each topic of the window (code-point order) with its top pages by visitors. */
-  readonly topics: readonly { readonly topic: string; readonly pages: readonly RankedPage[] }[];
-}
-
-/** The latest windows of a store, newest first. */
-export interface WindowReads {
-  latest(limit: number, pagesPerTopic: number): Promise<WrittenWindow[]>;
-  close(): Promise<void>;
-}
+import type { WrittenWindow } from './store';
 
 /** A window's rows and top pages once read, by window_end and events (a replay changes them). */
 export type WindowDetail = Pick<WrittenWindow, 'rows' | 'topics'>;
@@ -39,4 +21,9 @@ export class DetailCache {
     }
     return detail;
   }
+}
+
+export interface ReaderOptions {
+  /** Window details already read, kept by a caller that lists the latest windows again and again. */
+  readonly details?: DetailCache;
 }
