@@ -19,6 +19,7 @@ const os = require('node:os');
 const path = require('node:path');
 const Database = require('better-sqlite3');
 const { referenceLines } = require('../test/helpers/jsonl-reference');
+const { WHOLE } = require('../test/helpers/scopes');
 
 const EVENTS = 20_000;
 const JSON_PARSE = 'baseline: JSON.parse(bytes.toString())';
@@ -137,7 +138,7 @@ async function tasksOf({ messages, clientIds, batch }, count) {
     [SQLITE_OLD]: [() => { const windows = oldSqlite(); writeOldSqlite(windows); count(windows.length); }],
     'sqlite: merge + sink (64-row inserts in key order)': [async () => {
       const windows = newSqlite();
-      await sqliteSink.writeWindows(windows, null);
+      await sqliteSink.write(windows, WHOLE, Infinity);
       count(windows.length);
     }, SQLITE_OLD],
     'source: generator production next(4096)': [() => { for (let n = 0; n < EVENTS; n += 4096) count(generator.next(4096).length); }],

@@ -7,6 +7,7 @@ import type { DeadLetterConfig } from './dead-letters/dead-letters';
 import type { EngineMetrics } from './pipeline/metrics';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
+import { isStoreRefusal } from './sinks/refusal';
 import { servedJobOf } from './http/job';
 import type { JobHttpServer } from './http/server';
 
@@ -61,6 +62,14 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
     // The address as a field too, for whoever reads the JSON lines (port 0 picks one).
     progress.log(`dashboard ${server.url}, metrics ${server.url}metrics${guarded}`, progress.format === 'json' ? { url: server.url } : {});
   }
+  try {
+    // The store and the Kafka group are checked before anything is read or written.
+    await pipeline.open();
+  } catch (error) {
+    await pipeline.abandon();
+    await server?.close();
+    return failed(progress, error);
+  }
   progress.start();
   try {
     await (rekeying === null ? pipeline.run() : rekeying.run());
@@ -71,11 +80,20 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
     return 0;
   } catch (error) {
     progress.stop();
-    progress.logSummary(`clickstream failed: ${messageOf(error)}`, 'error');
-    return 1;
+    return failed(progress, error);
   } finally {
     await server?.close();
   }
+}
+
+/** A refusal (the store or group would be harmed; nothing was read or written) says why and exits 2 or 1; any other failure exits 1. */
+function failed(progress: ProgressDisplay, error: unknown): number {
+  if (isStoreRefusal(error)) {
+    progress.error(`clickstream: ${error.message}`);
+    return error.exitCode;
+  }
+  progress.logSummary(`clickstream failed: ${messageOf(error)}`, 'error');
+  return 1;
 }
 
 /** A run that accepted nothing is no success, even when it exits 0: say so, and where the rejects went. */

@@ -1,20 +1,19 @@
-import { performance } from 'node:perf_hooks';
 import { ShardDispatcher } from '../sharding/dispatcher';
 import { shardOf } from '../sharding/shard-of';
-import { createParsedEvent, parseEvent } from '../parsing/event';
-import { createScannedEvent, scanEvent } from '../parsing/scan';
-import { closedThrough, lastWindowEnd } from '../windows/spec';
+import { EventReader } from '../parsing/event-reader';
+import { lastWindowEnd } from '../windows/spec';
+import { createClock, type WindowClock } from '../windows/clock';
 import { Writer } from '../writer/writer';
 import type { DeadLetters } from '../dead-letters/dead-letter';
 import { createDeadLetters } from '../dead-letters/dead-letters';
 import { createSource } from '../sources/create-source';
 import type { Assignment, Source, SourceBatch } from '../sources/source';
-import { partitionOfKey } from '../hashing/murmur2';
 import { PendingCheckpoints } from './checkpoints';
-import { createClock, type WindowClock } from '../windows/clock';
 import type { PipelineConfig } from './config';
 import { EngineMetrics } from './metrics';
+import { OwnedPartitions } from './owned-partitions';
 import type { PartitionStatus, PipelineStatus } from './status';
+import { WindowCloses } from './window-closes';
 import type { ShardHeld } from '../wire/task';
 
 /** What a run is built from besides its config; a test harness passes its own. */
@@ -36,8 +35,10 @@ const QUEUED_TASKS_LIMIT = 2;
 const PENDING_WRITES_LIMIT = 4;
 
 /**
- * The main thread's loop: read, parse and validate, assign times, decide lateness, shard,
- * and close windows as the clock passes their ends; closed windows go to the writer thread.
+ * The main thread's loop: read, parse and validate, assign times, decide lateness, shard, and close
+ * windows as the clock passes their ends; closed windows go to the writer thread. State is built per
+ * assignment of input partitions: a new one drops it and reads the owned partitions again from where
+ * the sink holds them durable.
  */
 export class Pipeline {
   readonly source: Source;
@@ -45,31 +46,21 @@ export class Pipeline {
   private readonly deadLetters: DeadLetters;
   private clock: WindowClock;
   private dispatcher: ShardDispatcher;
+  private readonly closes: WindowCloses;
   private readonly now: () => number;
   private writer: Writer | null = null;
-  /** Every window ending at or before this is closed (sent to be written, or being sent). */
-  private frontier = -Infinity;
-  /** Windows an earlier run of the job made durable; replayed events do not reopen them. */
-  private restoredThrough = -Infinity;
-  /**
-   * Shared input: the assignment the windows are built under, the same per partition (the windows
-   * durable for it), and each owned partition's index among the owned ones (-1 when not owned), which
-   * is the partition as the clock knows it: its watermark waits for owned partitions only.
-   */
-  private assigned: Assignment | null = null;
-  private delivered: number[] = [];
-  private ownedIndex: number[] = [];
+  private opening: Promise<Writer> | null = null;
+  /** The partitions the windows are built for; null before the source's first assignment. */
+  private owned: OwnedPartitions | null = null;
   /** While the workers are replaced, ticks leave them alone. */
   private reassigning = false;
   private lastArrival = -Infinity;
-  private readonly closes = new Map<number, { through: number; issuedAt: number }>();
   private checkpoints: PendingCheckpoints | null = null;
   private readonly writes = new Set<Promise<void>>();
   private failure: Error | null = null;
   private stopping = false;
   private ticker: NodeJS.Timeout | null = null;
-  private readonly scanned = createScannedEvent();
-  private readonly parsed = createParsedEvent();
+  private readonly reader = new EventReader();
   private running = true;
 
   constructor(
@@ -81,6 +72,11 @@ export class Pipeline {
     this.now = parts.now ?? Date.now;
     this.clock = createClock(config.clock, config.windows);
     this.dispatcher = this.createDispatcher();
+    this.closes = new WindowCloses(
+      config.windows,
+      (through) => this.dispatcher.closeThrough(through),
+      (through) => this.metrics.emit('windowsClosed', through),
+    );
   }
 
   private createDispatcher(): ShardDispatcher {
@@ -94,36 +90,53 @@ export class Pipeline {
     });
   }
 
+  /**
+   * Opens the sink and the source, before anything is read or written: a store that holds another job,
+   * or a group ahead of its store, refuses the run here (StoreRefusal). `run` opens them if this was not called.
+   */
+  open(): Promise<Writer> {
+    this.opening ??= Writer.start(this.config.sink, this.source.job).then(async (writer) => {
+      this.writer = writer;
+      await this.source.open?.(writer.store);
+      return writer;
+    });
+    return this.opening;
+  }
+
+  /** Gives up a run that was opened and will never run (what was in front of it failed): ends the threads and connections. */
+  async abandon(): Promise<void> {
+    await this.opening?.catch(() => undefined);
+    await this.writer?.abort();
+    await this.source.close?.().catch(() => undefined);
+    this.running = false;
+    await this.dispatcher.destroy();
+    await this.deadLetters.close();
+  }
+
   /** Runs until the source ends or `stop` is called; rejects on the first failure. */
   async run(): Promise<void> {
     const { source } = this;
     try {
-      const shared = source.assignment !== undefined;
-      this.writer = await Writer.start(this.config.sink, source.job ?? null, shared);
-      this.restoredThrough = this.writer.recordedThrough;
-      if (!shared) this.restore();
+      const writer = await this.open();
       this.scheduleTick();
-      for await (const batch of source.batches()) {
+      for await (const event of source.events()) {
         this.throwIfFailed();
-        if (batch.generation !== undefined && batch.generation !== this.assigned?.generation) {
-          const assignment = source.assignment!();
-          // Read under an assignment since replaced: the new one reads its partitions again.
-          if (batch.generation !== assignment.generation) continue;
-          await this.reassign(assignment);
-        }
-        if (batch.drained === true) this.closeDue(Infinity);
-        else if (batch.partition >= 0) this.process(batch);
+        if (event.kind === 'assigned') await this.reassign(event.assignment);
+        // Read under an assignment since replaced: the new one reads its partitions again.
+        else if (event.generation !== this.owned?.generation) continue;
+        else if (event.kind === 'drained') this.closes.closeDue(Infinity);
+        else this.process(event);
         await this.dispatcher.waitForCapacity(QUEUED_TASKS_LIMIT);
         while (this.writes.size > PENDING_WRITES_LIMIT && this.failure === null) await Promise.race(this.writes);
         if (this.stopping) break;
       }
       this.throwIfFailed();
-      if (this.stopping) this.advanceTo(this.clock.dueOnStop(this.arrivalTime()));
-      else this.closeDue(Infinity);
+      if (this.stopping) this.closes.advanceTo(this.clock.dueOnStop(this.arrivalTime()));
+      else this.closes.closeDue(Infinity);
       await this.dispatcher.drain();
       await Promise.all([...this.writes]);
       this.throwIfFailed();
-      await this.writer.close();
+      await writer.close();
       await source.close?.();
     } catch (error) {
       await this.writer?.abort();
@@ -139,55 +152,45 @@ export class Pipeline {
     }
   }
 
-  /** Windows durable before this run stay closed: checkpoints up to them are released, workers hold them closed. */
-  private restore(): void {
-    const { source } = this;
-    if (source.batchDurable !== undefined) {
-      this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), this.restoredThrough);
-    }
-    // The workers must hold those windows closed too: a replayed event counted in one would
-    // otherwise re-emit it with only the replayed part, over the complete durable rows.
-    this.closeDue(this.restoredThrough);
-  }
-
   /**
-   * A new assignment of a shared input: what was closed is written first, then every open window is
-   * dropped with the workers that held it, and the owned partitions are read again from their committed
-   * offsets; each partition's windows that the sink holds as durable are not emitted again.
+   * A new assignment: what was closed is written first, then every open window is dropped with the
+   * workers that held it, and the owned partitions are read again from their committed offsets; each
+   * partition's windows that the sink holds as durable are not emitted again.
    */
   private async reassign(assignment: Assignment): Promise<void> {
     this.reassigning = true;
     try {
-      await this.replaceWindows(assignment);
+      // Before the first assignment nothing was read: the workers and clock are still new.
+      if (this.owned !== null) await this.replaceWorkers();
+      const delivered = await this.writer!.assign(assignment.owned, assignment.partitionCount);
+      const checksPlacement = this.config.source.kind === 'kafka' && assignment.partitionCount > 1;
+      const owned = (this.owned = new OwnedPartitions(assignment, delivered, checksPlacement));
+      if (this.source.job !== null) this.metrics.emit('reassigned', assignment);
+      this.restore(owned);
     } finally {
       this.reassigning = false;
     }
   }
 
-  private async replaceWindows(assignment: Assignment): Promise<void> {
-    // Before the first assignment nothing was read: the workers and clock are still new.
-    if (this.assigned !== null) {
-      await this.dispatcher.drain();
-      await Promise.all([...this.writes]);
-      this.throwIfFailed();
-      await this.dispatcher.destroy();
-      this.clock = createClock(this.config.clock, this.config.windows);
-      this.dispatcher = this.createDispatcher();
-      this.closes.clear();
-      this.frontier = -Infinity;
+  private async replaceWorkers(): Promise<void> {
+    await this.dispatcher.drain();
+    await Promise.all([...this.writes]);
+    this.throwIfFailed();
+    await this.dispatcher.destroy();
+    this.clock = createClock(this.config.clock, this.config.windows);
+    this.dispatcher = this.createDispatcher();
+    this.closes.reset();
+  }
+
+  /** Windows durable before this assignment stay closed: checkpoints up to them are released, workers hold them closed. */
+  private restore(owned: OwnedPartitions): void {
+    const { source } = this;
+    if (source.batchDurable !== undefined) {
+      this.checkpoints = new PendingCheckpoints((checkpoint) => source.batchDurable!(checkpoint), owned.restoredThrough);
     }
-    const { owned, partitionCount } = assignment;
-    const delivered = await this.writer!.assign(owned, partitionCount);
-    this.assigned = assignment;
-    this.ownedIndex = Array.from({ length: partitionCount }, () => -1);
-    this.delivered = Array.from({ length: partitionCount }, () => -Infinity);
-    owned.forEach((partition, index) => {
-      this.ownedIndex[partition] = index;
-      this.delivered[partition] = delivered.get(partition) ?? -Infinity;
-    });
-    this.restoredThrough = owned.length === 0 ? -Infinity : Math.min(...owned.map((partition) => this.delivered[partition]));
-    this.metrics.emit('reassigned', assignment);
-    this.restore();
+    // The workers must hold those windows closed too: a replayed event counted in one would
+    // otherwise re-emit it with only the replayed part, over the complete durable rows.
+    this.closes.closeDue(owned.restoredThrough);
   }
 
   status(): PipelineStatus {
@@ -202,22 +205,20 @@ export class Pipeline {
       liveThreads: this.dispatcher.liveThreads(),
       queuedTasks: this.dispatcher.queuedTasks(),
       pendingWrites: this.writes.size,
-      closedThrough: Number.isFinite(this.frontier) ? this.frontier : null,
+      closedThrough: Number.isFinite(this.closes.frontier) ? this.closes.frontier : null,
       watermark: this.clock.watermark(),
     };
   }
 
-  /** Per input partition the source knows of: its lag and its own watermark. */
+  /** Per owned input partition: its lag and its own watermark. */
   partitions(): PartitionStatus[] {
-    const { source, clock, assigned } = this;
-    const partitions: PartitionStatus[] = [];
-    const owned = assigned === null ? Array.from({ length: source.partitionCount() }, (_, partition) => partition) : assigned.owned;
-    for (const partition of owned) {
-      // A shared job's clock numbers its partitions by their place among the owned ones.
-      const watermark = clock.partitionWatermark(assigned === null ? partition : this.ownedIndex[partition]);
-      partitions.push({ partition, lag: source.lagOf?.(partition) ?? null, watermark });
-    }
-    return partitions;
+    const { source, clock, owned } = this;
+    if (owned === null) return [];
+    return owned.assignment.owned.map((partition) => ({
+      partition,
+      lag: source.lagOf?.(partition) ?? null,
+      watermark: clock.partitionWatermark(owned.clockPartitionOf(partition)),
+    }));
   }
 
   /** Per aggregation shard: its open windows and panes, as its latest task left them. */
@@ -232,12 +233,11 @@ export class Pipeline {
   }
 
   private process(batch: SourceBatch): void {
-    const { metrics, clock, deadLetters, scanned, parsed } = this;
+    const { metrics, clock, deadLetters, reader, closes } = this;
+    const owned = this.owned!;
     const arrival = this.arrivalTime();
-    const assigned = this.assigned;
-    const partition = assigned === null ? batch.partition : this.ownedIndex[batch.partition];
-    const partitions = assigned === null ? this.source.partitionCount() : assigned.owned.length;
-    this.advanceTo(clock.batchArrived(partition, partitions, arrival));
+    const partition = owned.clockPartitionOf(batch.partition);
+    closes.advanceTo(clock.batchArrived(partition, owned.count, arrival));
     const shards = this.dispatcher.shards;
     const messages = batch.messages;
     metrics.received += messages.length;
@@ -245,23 +245,26 @@ export class Pipeline {
     let latestTime = -Infinity;
     for (let i = 0; i < messages.length; i++) {
       const raw = messages[i];
-      const isScanned = scanEvent(raw, scanned);
-      if (!isScanned) {
-        const reason = parseEvent(raw, parsed);
-        if (reason !== null) {
-          metrics.reject(reason);
-          deadLetters.write(reason, parsed.detail, batch.position(i), raw);
-          continue;
-        }
+      const reason = reader.read(raw);
+      if (reason !== null) {
+        metrics.reject(reason);
+        deadLetters.write(reason, reader.parsed.detail, batch.position(i), raw);
+        continue;
       }
-      const timestamp = isScanned ? scanned.timestamp : parsed.timestamp;
+      const { timestamp } = reader;
       const time = clock.timeOf(timestamp, arrival);
       if (clock.admitsLateEvents && this.isLate(batch, partition, i, time)) continue;
       if (time > latestTime) latestTime = time;
       metrics.accepted++;
-      if (assigned !== null && this.isMisplaced(batch.partition, assigned.partitionCount, isScanned)) metrics.misplaced++;
-      if (isScanned) this.dispatcher.addBytes(scanned.clientHash % shards, scanned.bytes, scanned, time, timestamp);
-      else this.dispatcher.add(shardOf(parsed.clientId, shards), parsed.clientId, parsed.topic, parsed.page, time, timestamp);
+      // Several instances count a client in the partition Kafka's default partitioner gives it.
+      if (owned.checksPlacement && reader.partitionOf(owned.assignment.partitionCount) !== batch.partition) metrics.misplaced++;
+      if (reader.isScanned) {
+        const { scanned } = reader;
+        this.dispatcher.addBytes(scanned.clientHash % shards, scanned.bytes, scanned, time, timestamp);
+      } else {
+        const { parsed } = reader;
+        this.dispatcher.add(shardOf(parsed.clientId, shards), parsed.clientId, parsed.topic, parsed.page, time, timestamp);
+      }
     }
     this.checkpoints?.add(batch.checkpoint, latestTime === -Infinity ? -Infinity : lastWindowEnd(this.config.windows, latestTime));
     metrics.emit('batchProcessed', messages.length);
@@ -273,10 +276,10 @@ export class Pipeline {
    */
   private isLate(batch: SourceBatch, partition: number, index: number, time: number): boolean {
     const { metrics } = this;
-    this.advanceTo(this.clock.eventSeen(partition, time));
+    this.closes.advanceTo(this.clock.eventSeen(partition, time));
     const lastEnd = lastWindowEnd(this.config.windows, time);
-    if (lastEnd > this.frontier) return false;
-    if (lastEnd <= (this.assigned === null ? this.restoredThrough : this.delivered[batch.partition])) metrics.replayed++;
+    if (lastEnd > this.closes.frontier) return false;
+    if (this.owned!.isReplayed(batch.partition, lastEnd)) metrics.replayed++;
     else {
       metrics.reject('late');
       const detail = `every window of ${new Date(time).toISOString()} is closed`;
@@ -285,38 +288,12 @@ export class Pipeline {
     return true;
   }
 
-  /**
-   * Whether the event's client hashes to another partition than the one it came from: Kafka's default
-   * partitioner (murmur2 of the key) places a client-keyed topic's clients, and an instance's share of a
-   * window counts each client in the partition the partitioner gives it.
-   */
-  private isMisplaced(partition: number, partitionCount: number, isScanned: boolean): boolean {
-    const { scanned, parsed } = this;
-    const placed = isScanned
-      ? partitionOfKey(scanned.bytes, partitionCount, scanned.clientStart, scanned.clientEnd)
-      : partitionOfKey(Buffer.from(parsed.clientId), partitionCount);
-    return placed !== partition;
-  }
-
-  /** Closes the windows complete at `time`; the check spares a division for each event that closes nothing. */
-  private advanceTo(time: number): void {
-    if (time - this.config.windows.slideMs >= this.frontier) this.closeDue(closedThrough(this.config.windows, time));
-  }
-
-  /** Closes every window ending at or before `through` that is not closed yet. */
-  private closeDue(through: number): void {
-    if (through <= this.frontier) return;
-    this.frontier = through;
-    this.closes.set(this.dispatcher.closeThrough(through), { through, issuedAt: performance.now() });
-    this.metrics.emit('windowsClosed', through);
-  }
-
   /** Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end. */
   private scheduleTick(): void {
     const { batchMs } = this.config;
     this.ticker = setTimeout(() => {
       if (!this.reassigning) {
-        this.advanceTo(this.clock.ticked(this.arrivalTime()));
+        this.closes.advanceTo(this.clock.ticked(this.arrivalTime()));
         this.dispatcher.sendAll();
       }
       if (this.running) this.scheduleTick();
@@ -331,8 +308,7 @@ export class Pipeline {
 
   private write(seq: number, parts: Uint8Array[]): void {
     const { metrics } = this;
-    const close = this.closes.get(seq)!;
-    this.closes.delete(seq);
+    const close = this.closes.taken(seq);
     const written: Promise<void> = this.writer!
       .write(seq, close.through, parts)
       .then(

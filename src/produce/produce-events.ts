@@ -14,7 +14,8 @@ const REQUEST_MESSAGES = 2048;
 /** Produces the source's messages, `limit` at most, each source batch at once (so a paced source is not held back). */
 export async function produceEvents(source: Source, partitioning: Partitioning, sender: Sender, limit: number): Promise<number> {
   let produced = 0;
-  for await (const batch of source.batches()) {
+  for await (const batch of source.events()) {
+    if (batch.kind !== 'batch') continue;
     const values = batch.messages.slice(0, limit - produced);
     for (const request of requestsOf(values)) await sender.send(partitioning.messagesOf(request));
     produced += values.length;

@@ -1,4 +1,4 @@
-import type { PartitionStart } from '../sources/kafka/start';
+import type { PartitionStart } from '../kafka/start';
 
 /** A fetched message of an input partition, waiting to be re-keyed. */
 export interface Timed<T> {

@@ -24,10 +24,14 @@ export class RepartitionRun {
   async run(): Promise<void> {
     const { stage, pipeline, config } = this;
     const rekeying = `re-keying kafka:${config.input.topic} by client_id into ${config.topic} (group ${stage.group})`;
+    let running = false;
     try {
+      // The job's store and group are checked before the stage writes anything.
+      await pipeline.open();
       await stage.start();
       if (!config.input.stopAtEnd) {
         this.log(`${rekeying} while the job reads it`);
+        running = true;
         await settleBoth(stage.done.finally(() => pipeline.stop()), pipeline.run().finally(() => stage.stop()));
         return;
       }
@@ -36,9 +40,11 @@ export class RepartitionRun {
       await stage.close();
       if (this.stopped) return;
       this.log(`phase 2: the job reads ${config.topic} to its end`);
+      running = true;
       await pipeline.run();
     } finally {
       await stage.close();
+      if (!running) await pipeline.abandon();
     }
   }
 

@@ -5,8 +5,8 @@ import { partitionOfKey } from '../hashing/murmur2';
 import { clientEventOf } from '../parsing/client-key';
 import type { RepartitionConfig } from '../sources/config';
 import { EventTimeMerge, type Timed } from './event-time-merge';
-import { singleOwnerAssigner } from '../sources/kafka/single-owner';
-import { partitionStartsOf, type PartitionStart } from '../sources/kafka/start';
+import { singleOwnerAssigner } from '../kafka/single-owner';
+import { partitionStartsOf, type PartitionStart } from '../kafka/start';
 
 /** As the job's source: how long a fetch waits on the broker, which bounds how long a stop waits. */
 const MAX_FETCH_WAIT_MS = 500;

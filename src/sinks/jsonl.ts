@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ownsEveryPartition } from './partition-states';
 import type { Sink } from './sink';
 import { columnsOf, type Names, type VisitRun, type WindowColumns, type WindowRows } from '../windows/window';
 
@@ -11,6 +12,7 @@ export function createJsonlSink(path: string): Sink {
   let fd = -1;
   let formatter: JsonlFormatter | null = null;
   return {
+    keepsProgress: false,
     async open() {
       if (path === '-') fd = 1;
       else {
@@ -20,13 +22,14 @@ export function createJsonlSink(path: string): Sink {
       const out = fd;
       formatter = new JsonlFormatter((bytes) => writeAll(out, bytes));
     },
-    async writeWindows(windows) {
+    async write(windows, scope) {
       if (formatter === null) throw new Error(`jsonl sink ${path} is not open`);
+      if (!ownsEveryPartition(scope)) throw new Error(`the jsonl sink ${path} cannot merge the shares of several instances`);
       for (const window of windows) formatter.window(window);
       formatter.flush();
     },
     // A file of lines cannot be read back cheaply; a restarted job re-emits (at-least-once).
-    readProgress: async () => -Infinity,
+    readPartitions: async () => new Map(),
     async close() {
       if (fd > 2) closeSync(fd);
       formatter = null;

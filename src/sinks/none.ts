@@ -3,9 +3,10 @@ import type { Sink } from './sink';
 /** Computes and discards (`--sink none`, for benchmarks). */
 export function createNoneSink(): Sink {
   return {
+    keepsProgress: false,
     open: async () => {},
-    writeWindows: async () => {},
-    readProgress: async () => -Infinity,
+    readPartitions: async () => new Map(),
+    write: async () => {},
     close: async () => {},
   };
 }

@@ -1,39 +1,33 @@
 import type { WindowRows } from '../windows/window';
 
 /**
- * Where finished windows go. Runs inside the writer thread. A sink is idempotent per window:
- * writing a window again (same window_end) leaves exactly the rows of the latest write.
+ * Where finished windows go; runs inside the writer thread. One recovery model for every sink and any
+ * number of instances: the job's progress is kept per input partition (as Kafka Streams keeps its
+ * state), whether one instance owns every partition or several share them.
  */
 export interface Sink {
+  /** Whether the sink keeps the job's progress, so a restarted Kafka job resumes from it (not none, not stdout). */
+  readonly keepsProgress: boolean;
   open(): Promise<void>;
+  /** What the store recorded of the job's input partitions (partitions never written are absent). */
+  readPartitions(job: string): Promise<Map<number, PartitionState>>;
   /**
-   * Resolves once every given window is durable. Windows arrive in window_end order. With a
-   * `progress`, the sink also records, durably with the windows, that every window of that job ending
-   * at or before `closedThrough` is written (sinks that cannot read it back may ignore it).
+   * Writes the windows of one close (in window_end order) for the partitions `scope` owns, then records
+   * for each owned partition that it delivered every window through `closedThrough` (Infinity: through
+   * the last window end written, and ended); resolves once all of it is durable, so the owned
+   * partitions' offsets may be committed. An instance that owns every partition writes each window
+   * whole; one of several writes its share, and the store merges a window once every partition
+   * delivered it (only Cassandra can). Writing a window again leaves exactly the latest write's rows.
    */
-  writeWindows(windows: readonly WindowRows[], progress: Progress | null): Promise<void>;
-  /**
-   * The `closedThrough` last recorded for the job, or -Infinity. A restarted job does not emit those
-   * windows again: replayed events could only rebuild them partially (delivery is at-least-once).
-   */
-  readProgress(job: string): Promise<number>;
+  write(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void>;
   close(): Promise<void>;
 }
 
-/** How far a job's windows are durable; the job is the Kafka consumer group and topic. */
-export interface Progress {
-  readonly job: string;
-  readonly closedThrough: number;
-}
-
-/**
- * What one instance of a job that shares its Kafka topic with other instances (one consumer group)
- * writes: its share of each window, for the input partitions it owns. See docs/scale-out.md.
- */
+/** The input partitions one instance writes for. */
 export interface PartitionScope {
-  /** The Kafka consumer group and topic, `group/topic`. */
-  readonly job: string;
-  /** Partitions of the topic; a client's partition is murmur2(client_id) mod this. */
+  /** The job whose progress the sink keeps (Kafka: `group/topic`), or null when none is kept (a file, the generator). */
+  readonly job: string | null;
+  /** Partitions of the input; a client's partition is murmur2(client_id) mod this. */
   readonly partitionCount: number;
   /** The partitions assigned to this instance. */
   readonly owned: readonly number[];
@@ -47,21 +41,4 @@ export interface PartitionState {
   readonly delivered: number;
   /** Its owner read it to the end of a bounded run (--stop-at-end): it holds no window back until it delivers again. */
   readonly ended: boolean;
-}
-
-/** A sink that several instances of one job can write together (Cassandra). */
-export interface SharedSink extends Sink {
-  /** Every partition's state the job recorded (partitions never written are absent). */
-  readPartitions(job: string): Promise<Map<number, PartitionState>>;
-  /**
-   * Writes the instance's share of `windows` (all windows of one close, in window_end order), then
-   * records `delivered` = `closedThrough` (with Infinity: the last window end written, and `ended`) for
-   * every owned partition, then merges every window that all partitions have delivered. Resolves once
-   * all of it is durable, so the owned partitions' offsets may be committed.
-   */
-  writeShare(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void>;
-}
-
-export function isSharedSink(sink: Sink): sink is SharedSink {
-  return 'writeShare' in sink;
 }

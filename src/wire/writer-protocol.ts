@@ -3,28 +3,27 @@ import type { SinkConfig } from '../sinks/config';
 /** Messages between the main thread and the writer thread. */
 export interface WriterData {
   readonly sink: SinkConfig;
-  /** The job whose progress is recorded with every write, or null when it is not kept. */
+  /** The job whose progress is recorded per input partition with every write, or null when it is not kept. */
   readonly job: string | null;
-  /** The job shares its input with other instances: the sink gets this instance's share of each window. */
-  readonly shared: boolean;
 }
 
 export type ToWriter =
   /** Every shard's encoded partials for one close of windows, in order of `seq`. */
   | { readonly type: 'windows'; readonly seq: number; readonly closedThrough: number; readonly parts: readonly Uint8Array[] }
-  /** A shared job's new assignment; answered by `assigned`. */
+  /** A new assignment of input partitions; answered by `assigned`. */
   | { readonly type: 'assign'; readonly owned: readonly number[]; readonly partitionCount: number }
   | { readonly type: 'close' };
 
 export type FromWriter =
-  /** The sink is open; `closedThrough` is the job's recorded progress (-Infinity when none). */
-  | { readonly type: 'ready'; readonly closedThrough: number }
+  /** The sink is open: whether it keeps the job's progress, and holds some. */
+  | { readonly type: 'ready'; readonly kept: boolean; readonly recorded: boolean }
   /** `spent`: the buffers of that close's parts, moved back for workers to encode into again. */
   | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport; readonly spent: ArrayBuffer[] }
   /** Per owned partition, the window end through which it is durable. */
   | { readonly type: 'assigned'; readonly delivered: ReadonlyArray<readonly [number, number]> }
   | { readonly type: 'closed' }
-  | { readonly type: 'failed'; readonly message: string };
+  /** `exitCode`: the sink refused the job (StoreRefusal) before writing anything. */
+  | { readonly type: 'failed'; readonly message: string; readonly exitCode?: 1 | 2 };
 
 export interface DurableReport {
   readonly windows: number;

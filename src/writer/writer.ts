@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { SinkConfig } from '../sinks/config';
+import { StoreRefusal } from '../sinks/refusal';
+import type { StoreProgress } from '../sources/source';
 
 export interface Durable {
   readonly report: DurableReport;
@@ -20,8 +22,8 @@ export class Writer {
 
   private constructor(
     private readonly thread: Worker,
-    /** The job's progress recorded by an earlier run (-Infinity when none). */
-    readonly recordedThrough: number,
+    /** What the sink keeps and holds of the job's progress. */
+    readonly store: StoreProgress,
   ) {
     thread.on('message', (message: FromWriter) => this.onMessage(message));
     thread.on('error', (error) => this.onFailure(error));
@@ -30,17 +32,17 @@ export class Writer {
     });
   }
 
-  /** Starts the thread and waits until its sink is open. */
-  static start(sink: SinkConfig, job: string | null, shared = false): Promise<Writer> {
-    const data: WriterData = { sink, job, shared };
+  /** Starts the thread and waits until its sink is open; a sink that refuses the job rejects with its StoreRefusal. */
+  static start(sink: SinkConfig, job: string | null): Promise<Writer> {
+    const data: WriterData = { sink, job };
     const thread = new Worker(join(__dirname, 'writer-thread.js'), { workerData: data });
     return new Promise((resolve, reject) => {
       // A sink that cannot open leaves a live thread (and its driver's sockets): end it, or the
       // process never exits.
       const fail = (error: Error) => void thread.terminate().finally(() => reject(error));
       const onReady = (message: FromWriter) => {
-        if (message.type === 'ready') resolve(new Writer(thread, message.closedThrough));
-        else if (message.type === 'failed') fail(new Error(message.message));
+        if (message.type === 'ready') resolve(new Writer(thread, { kept: message.kept, recorded: message.recorded }));
+        else if (message.type === 'failed') fail(message.exitCode === undefined ? new Error(message.message) : new StoreRefusal(message.message, message.exitCode));
         else return;
         thread.off('message', onReady);
         thread.off('error', fail);
@@ -68,8 +70,8 @@ export class Writer {
   }
 
   /**
-   * A shared job's new assignment, after every write before it: resolves with each owned partition's
-   * durable window end, which the sink recorded.
+   * A new assignment, after every write before it: resolves with each owned partition's durable window
+   * end, which the sink recorded.
    */
   assign(owned: readonly number[], partitionCount: number): Promise<Map<number, number>> {
     if (this.failure !== null) return Promise.reject(this.failure);
@@ -112,7 +114,9 @@ export class Writer {
         this.closing?.resolve();
         return;
       case 'failed':
-        this.onFailure(new Error(`sink write failed: ${message.message}`));
+        this.onFailure(
+          message.exitCode === undefined ? new Error(`sink write failed: ${message.message}`) : new StoreRefusal(message.message, message.exitCode),
+        );
         return;
       case 'ready':
         return;

@@ -27,13 +27,15 @@ const { waitFor } = require('./wait');
 const TOPIC = 'harness';
 
 /**
- * A Source (src/sources/source.ts) whose batches the driver queues: each from one partition, its
- * messages' positions Kafka-like offsets counted per partition, its checkpoint { partition, offset }
- * the offset after its last message (what a Kafka source would commit).
+ * A Source (src/sources/source.ts) that owns all its partitions (one assignment, generation 1) and
+ * whose batches the driver queues: each from one partition, its messages' positions Kafka-like offsets
+ * counted per partition, its checkpoint { partition, offset } the offset after its last message (what a
+ * Kafka source would commit).
  */
 class TestSource {
   constructor(partitions, onTake) {
     this.description = `test:${partitions} partition(s)`;
+    this.job = null;
     this.partitions = partitions;
     this.onTake = onTake;
     this.queue = [];
@@ -70,7 +72,8 @@ class TestSource {
     wake?.();
   }
 
-  async *batches() {
+  async *events() {
+    yield { kind: 'assigned', assignment: { generation: 1, owned: Array.from({ length: this.partitions }, (_, p) => p), partitionCount: this.partitions } };
     for (;;) {
       while (this.queue.length === 0 && !this.ended && !this.stopped) await new Promise((resolve) => (this.wake = resolve));
       if (this.stopped || this.queue.length === 0) return;
@@ -179,6 +182,8 @@ function createHarness({
       offsets[partition] += raw.length;
       piped++;
       source.push({
+        kind: 'batch',
+        generation: 1,
         partition,
         messages: raw,
         position: (index) => ({ kind: 'kafka', topic: TOPIC, partition, offset: String(first + index) }),

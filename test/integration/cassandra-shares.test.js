@@ -85,7 +85,7 @@ let wholeKeyspace;
 
 /** The tables of one sink writing every window whole (single-owner mode), written once. */
 async function wholeTables() {
-  wholeKeyspace ??= await withSinks('whole', 1, (sink) => sink.writeWindows(WHOLE, null));
+  wholeKeyspace ??= await withSinks('whole', 1, (sink) => sink.write(WHOLE, { job: null, partitionCount: 1, owned: [0], delivered: new Map() }, Infinity));
   return tablesOf(wholeKeyspace);
 }
 
@@ -116,17 +116,17 @@ test('two instances writing their shares in interleaved closes, one close twice,
   const keyspace = await withSinks('interleaved', 2, async (a, b) => {
     const scopeA = scopeOf(A);
     const scopeB = scopeOf(B);
-    await b.writeShare(closing(windowsB, -Infinity, C1), scopeB, C1);
-    await b.writeShare(closing(windowsB, C1, C2), scopeB, C2);
-    await a.writeShare(closing(windowsA, -Infinity, C1), scopeA, C1);
+    await b.write(closing(windowsB, -Infinity, C1), scopeB, C1);
+    await b.write(closing(windowsB, C1, C2), scopeB, C2);
+    await a.write(closing(windowsA, -Infinity, C1), scopeA, C1);
     // A catches up while B replays its last close (it crashed before committing), at once.
-    await Promise.all([a.writeShare(closing(windowsA, C1, C2), scopeA, C2), b.writeShare(closing(windowsB, C1, C2), scopeB, C2)]);
+    await Promise.all([a.write(closing(windowsA, C1, C2), scopeA, C2), b.write(closing(windowsB, C1, C2), scopeB, C2)]);
     // B in a new generation: it reads where its partitions are, and ends them (--stop-at-end).
     const states = await b.readPartitions(JOB);
     assert.equal(byPartition(states), [[0, { delivered: C2, ended: false }], [1, { delivered: C2, ended: false }],
       [2, { delivered: C2, ended: false }], [3, { delivered: C2, ended: false }]]);
-    await b.writeShare(closing(windowsB, C2, LAST), scopeOf(B, new Map(B.map((p) => [p, states.get(p).delivered]))), Infinity);
-    await a.writeShare(closing(windowsA, C2, LAST), scopeA, LAST);
+    await b.write(closing(windowsB, C2, LAST), scopeOf(B, new Map(B.map((p) => [p, states.get(p).delivered]))), Infinity);
+    await a.write(closing(windowsA, C2, LAST), scopeA, LAST);
     const lastB = windowsB[windowsB.length - 1].windowEnd;
     assert.equal(byPartition(await a.readPartitions(JOB)), [[0, { delivered: LAST, ended: false }], [1, { delivered: lastB, ended: true }],
       [2, { delivered: LAST, ended: false }], [3, { delivered: lastB, ended: true }]]);
@@ -139,15 +139,15 @@ test('shares of one window written in the opposite order, and by a third owner a
   if (!(await requireServices())) return;
   const keyspace = await withSinks('rebalanced', 3, async (a, b, c) => {
     // Generation 1: A owns 0 and 1, B owns 2 and 3; A goes first this time and stops at C1.
-    await a.writeShare(closing(windowsOfPartitions([0, 1]), -Infinity, C1), scopeOf([0, 1]), C1);
-    await b.writeShare(closing(windowsOfPartitions([2, 3]), -Infinity, C2), scopeOf([2, 3]), C2);
+    await a.write(closing(windowsOfPartitions([0, 1]), -Infinity, C1), scopeOf([0, 1]), C1);
+    await b.write(closing(windowsOfPartitions([2, 3]), -Infinity, C2), scopeOf([2, 3]), C2);
     // Generation 2: C took partition 1 from A (delivered C1) and owns 3 too (delivered C2); A keeps 0.
     const states = await c.readPartitions(JOB);
     const scopeC = scopeOf([1, 3], new Map([[1, states.get(1).delivered], [3, states.get(3).delivered]]));
     await Promise.all([
-      c.writeShare(windowsOfPartitions([1, 3]), scopeC, LAST),
-      a.writeShare(closing(windowsOfPartitions([0]), C1, LAST), scopeOf([0], new Map([[0, C1]])), LAST),
-      b.writeShare(closing(windowsOfPartitions([2]), C2, LAST), scopeOf([2], new Map([[2, C2]])), LAST),
+      c.write(windowsOfPartitions([1, 3]), scopeC, LAST),
+      a.write(closing(windowsOfPartitions([0]), C1, LAST), scopeOf([0], new Map([[0, C1]])), LAST),
+      b.write(closing(windowsOfPartitions([2]), C2, LAST), scopeOf([2], new Map([[2, C2]])), LAST),
     ]);
   });
   await assertSameTables(keyspace);
@@ -159,11 +159,11 @@ test('the fast path writes whole, and stale shares before or after it never repl
   const keyspace = await withSinks('fast', 3, async (whole, before, after) => {
     // A stale owner of 0 and 1 wrote its shares and progress while the new owner of every partition
     // still believed nothing delivered: the new owner takes the fast path over them.
-    await before.writeShare(windowsOfPartitions([0, 1]), scopeOf([0, 1]), LAST);
-    await whole.writeShare(closing(WHOLE, -Infinity, C1), scopeOf([0, 1, 2, 3]), C1);
-    await whole.writeShare(closing(WHOLE, C1, LAST), scopeOf([0, 1, 2, 3]), Infinity);
+    await before.write(windowsOfPartitions([0, 1]), scopeOf([0, 1]), LAST);
+    await whole.write(closing(WHOLE, -Infinity, C1), scopeOf([0, 1, 2, 3]), C1);
+    await whole.write(closing(WHOLE, C1, LAST), scopeOf([0, 1, 2, 3]), Infinity);
     // And one of 2 and 3, stalled until now, writes them again.
-    await after.writeShare(windowsOfPartitions([2, 3]), scopeOf([2, 3]), LAST);
+    await after.write(windowsOfPartitions([2, 3]), scopeOf([2, 3]), LAST);
   });
   await assertSameTables(keyspace);
   await assertNothingPending(keyspace);

@@ -13,6 +13,7 @@ const { forEachConcurrently } = require('../../dist/sinks/cassandra/concurrency'
 const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/sinks/cassandra/partitions');
 const { planWindow, writeCql } = require('../../dist/sinks/cassandra/writes');
 const { CASSANDRA_TABLE_NAMES } = require('../../dist/sinks/cassandra/schema');
+const { WHOLE } = require('../helpers/scopes');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;
@@ -273,7 +274,7 @@ test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the 
 
 test('several windows in one call, read back with plain SELECTs by column name', async () => {
   if (!(await requireServices())) return;
-  await withSink((sink) => sink.writeWindows([FIRST_E1, E2_ROWS, E3_ROWS], null));
+  await withSink((sink) => sink.write([FIRST_E1, E2_ROWS, E3_ROWS], WHOLE, Infinity));
   const start = (end) => end - 2 * SLIDE;
   const ts = (end) => start(end) + 1000;
   const time = (end) => ({ window_start: start(end), window_end: end, window_ts: ts(end) });
@@ -314,8 +315,8 @@ test('a replay with fewer rows leaves exactly the new rows in every table; other
   const replayE3 = windowRows({ end: E3, visits: [['c3', 'Drama ✨', 'Alien', 4]], visitors: [['Drama ✨', 'Alien', 1]] });
   // E1 again without Action, the only window Action had: its latest-window row goes.
   const replayE1 = windowRows({ end: E1, visits: [['c2', 'Comedy', 'Airplane!', 7]], visitors: [['Comedy', 'Airplane!', 1]] });
-  await withSink((sink) => sink.writeWindows([replayE3], null));
-  await withSink((sink) => sink.writeWindows([replayE1], null));
+  await withSink((sink) => sink.write([replayE3], WHOLE, Infinity));
+  await withSink((sink) => sink.write([replayE1], WHOLE, Infinity));
   assert.equal(pick(await rowsOf('client_page_visits'), 'window_end', 'client_id', 'topic', 'page', 'visits'), [
     [E1, 'c2', 'Comedy', 'Airplane!', 7],
     [E2, 'c9', 'Drama ✨', 'Heat', 1],
@@ -348,7 +349,7 @@ test('a replay replaces rows an earlier writer wrote with timestamps ahead of th
   const config = { ...CONFIG, keyspace };
   const client = await adminClient();
   try {
-    await withSink((sink) => sink.writeWindows([E2_ROWS], null), config);
+    await withSink((sink) => sink.write([E2_ROWS], WHOLE, Infinity), config);
     // A writer whose clock ran an hour ahead wrote E2 with another client's row.
     const ahead = (Date.now() + 3_600_000) * 1000;
     await client.execute(`DELETE FROM ${keyspace}.client_page_visits USING TIMESTAMP ? WHERE window_end = ? AND bucket = ?`,
@@ -359,7 +360,7 @@ test('a replay replaces rows an earlier writer wrote with timestamps ahead of th
       [E2, bucketOf('stale'), 'stale', 'Drama ✨', 'Heat', 1, E2 - 2 * SLIDE, E2 - SLIDE, ahead + 1], { prepare: true });
     await client.execute(`UPDATE ${keyspace}.windows USING TIMESTAMP ? SET events = 99 WHERE day = ? AND window_end = ?`,
       [ahead + 1, DAY1, E2], { prepare: true });
-    await withSink((sink) => sink.writeWindows([E2_ROWS], null), config);
+    await withSink((sink) => sink.write([E2_ROWS], WHOLE, Infinity), config);
     const visits = await rowsOf('client_page_visits', keyspace);
     assert.equal(visits.map((row) => row.client_id), ['c9']);
     assert.equal((await rowsOf('windows', keyspace)).map((row) => row.events), [1]);
@@ -375,7 +376,7 @@ test('a malformed window fails the call before any window of it is written', asy
   broken.clientPageVisits.pages.pop();
   await withSink(async (sink) => {
     try {
-      await sink.writeWindows([good, broken], null);
+      await sink.write([good, broken], WHOLE, Infinity);
       assert.unreachable('misaligned columns must be refused');
     } catch (error) {
       assert.match(error.message, String(E3 + 2 * SLIDE));
@@ -390,7 +391,7 @@ test('large single-partition batches of long UTF-8 strings are accepted', async 
   const end = E3 + 10 * SLIDE;
   const visits = Array.from({ length: 400 }, (_, i) => ['one client', 'Action', long(i), i + 1]);
   const visitors = Array.from({ length: 400 }, (_, i) => ['Action', long(i), 1]);
-  await withSink((sink) => sink.writeWindows([windowRows({ end, visits, visitors })], null));
+  await withSink((sink) => sink.write([windowRows({ end, visits, visitors })], WHOLE, Infinity));
   const client = await adminClient();
   const count = async (table, where, params) =>
     (await client.execute(`SELECT count(*) AS n FROM ${KEYSPACE}.${table} WHERE ${where}`, params, { prepare: true })).first().n.toNumber();
@@ -402,7 +403,7 @@ test('createSink opens the Cassandra sink; writing before open and bad keyspaces
   if (!(await requireServices())) return;
   const sink = createSink({ kind: 'cassandra', cassandra: CONFIG });
   try {
-    await sink.writeWindows([FIRST_E1], null);
+    await sink.write([FIRST_E1], WHOLE, Infinity);
     assert.unreachable('write before open must fail');
   } catch (error) {
     assert.match(error.message, 'not open');
@@ -491,7 +492,7 @@ async function writeThroughOutage({ sinkModule, windowModule, config, end, visit
   const window = require(windowModule).windowRows({ end, visits, visitors: [['Action', 'Die Hard', 2]] });
   await sink.open();
   proxy.down();
-  const written = sink.writeWindows([window], null);
+  const written = sink.write([window], WHOLE, Infinity);
   await proxy.refused(2);
   proxy.up();
   await written;
@@ -530,7 +531,7 @@ test('a write gives up once its retry budget is spent, saying what failed', asyn
   try {
     await sink.open();
     proxy.down();
-    await sink.writeWindows([windowRows({ end, visits: VISITS_E1 })], null);
+    await sink.write([windowRows({ end, visits: VISITS_E1 })], WHOLE, Infinity);
     assert.unreachable('the node never came back');
   } catch (error) {
     assert.match(error.message, new RegExp(`^writing the window ending ${end} to ${KEYSPACE}: failed \\d+ times over 1 s, giving up`));

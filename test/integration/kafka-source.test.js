@@ -7,6 +7,7 @@ const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
 const { createKafkaSource } = require('../../dist/sources/kafka/kafka-source');
 const { createKafkaDeadLetters } = require('../../dist/dead-letters/kafka-dead-letters');
 const { BatchBridge } = require('../../dist/sources/kafka/bridge');
+const { batchesOf } = require('../helpers/source-batches');
 
 const RUN = Date.now();
 const TOPIC = `kafka-source-${RUN}`;
@@ -54,7 +55,7 @@ function within(ms, what, promise) {
 
 async function drain(source) {
   const batches = [];
-  for await (const batch of source.batches()) batches.push(batch);
+  for await (const batch of batchesOf(source)) batches.push(batch);
   return batches;
 }
 
@@ -175,7 +176,7 @@ test('only released checkpoints are committed', async () => {
 test('stop() ends an endless source, and a missing topic rejects the iterator', async () => {
   if (!(await ready())) return;
   const endless = sourceOf({ group: `${GROUP}-endless`, stopAtEnd: false });
-  const iterator = endless.batches()[Symbol.asyncIterator]();
+  const iterator = batchesOf(endless)[Symbol.asyncIterator]();
   const first = await within(30_000, 'a first batch', iterator.next());
   assert.is(first.done, false);
   endless.stop();

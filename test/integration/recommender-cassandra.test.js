@@ -16,6 +16,7 @@ const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-si
 const { createCassandraReader } = require('../../dist/sinks/cassandra/cassandra-reader');
 const { createSqliteReader } = require('../../dist/sinks/sqlite/sqlite-reader');
 const { recommend } = require('../../dist/recommender/recommend');
+const { WHOLE } = require('../helpers/scopes');
 
 const KEYSPACE = `cs_test_rec_${Date.now()}`;
 const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
@@ -85,7 +86,7 @@ async function writeBoth(windows) {
   for (const sink of [createSqliteSink(DB), createCassandraSink(CONFIG)]) {
     await sink.open();
     try {
-      await sink.writeWindows(windows, null);
+      await sink.write(windows, WHOLE, Infinity);
     } finally {
       await sink.close();
     }

@@ -11,6 +11,7 @@ const { join } = require('node:path');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { runCli, readJsonl } = require('../helpers/cli');
 const { windowRows } = require('../helpers/window-rows');
+const { WHOLE } = require('../helpers/scopes');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-cli-'));
 const VERSION = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
@@ -135,7 +136,7 @@ test('-n3 works like -n 3', async () => {
   const db = join(dir, 'small.db');
   const sink = createSqliteSink(db);
   await sink.open();
-  await sink.writeWindows([windowRows({ end: 120_000, visitors: [['Action', 'A', 3], ['Action', 'B', 2], ['Action', 'C', 1], ['Drama', 'D', 1]], visits: [] })], null);
+  await sink.write([windowRows({ end: 120_000, visitors: [['Action', 'A', 3], ['Action', 'B', 2], ['Action', 'C', 1], ['Drama', 'D', 1]], visits: [] })], WHOLE, Infinity);
   await sink.close();
   const spaced = await run('recommend.js', ['--store', `sqlite:${db}`, '--client', 'c', '--topic', 'Action', '-n', '2']);
   const attached = await run('recommend.js', ['--store', `sqlite:${db}`, '--client', 'c', '--topic', 'Action', '-n2']);

@@ -7,6 +7,7 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { createFileSource } = require('../../dist/sources/file/file-source');
 const { LineSplitter } = require('../../dist/sources/file/lines');
+const { batchesOf } = require('../helpers/source-batches');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-file-source-'));
 const FILE_MODULE = path.join(__dirname, '..', '..', 'dist', 'sources', 'file', 'file-source.js');
@@ -43,7 +44,7 @@ async function rejection(promise) {
 /** Every message of every batch, with its line number. */
 async function readAll(source) {
   const lines = [];
-  for await (const batch of source.batches()) {
+  for await (const batch of batchesOf(source)) {
     assert.is(batch.partition, 0);
     batch.messages.forEach((message, i) => {
       const position = batch.position(i);
@@ -93,7 +94,7 @@ test('lines split across reads, many batches: every line, in order, numbered', a
   assert.is(source.partitionCount(), 1);
   let batches = 0;
   const lines = [];
-  for await (const batch of source.batches()) {
+  for await (const batch of batchesOf(source)) {
     batches++;
     assert.ok(batch.messages.length > 0 && batch.messages.length <= 4096, `batch of ${batch.messages.length}`);
     batch.messages.forEach((message, i) => lines.push(summary(message.toString(), batch.position(i).line)));
@@ -132,8 +133,8 @@ test("'-' reads stdin", () => {
     const { createFileSource } = require(${JSON.stringify(FILE_MODULE)});
     (async () => {
       const lines = [];
-      for await (const batch of createFileSource('-').batches())
-        batch.messages.forEach((m, i) => lines.push([m.toString(), batch.position(i).line]));
+      for await (const batch of createFileSource('-').events())
+        if (batch.kind === 'batch') batch.messages.forEach((m, i) => lines.push([m.toString(), batch.position(i).line]));
       process.stdout.write(JSON.stringify(lines));
     })();`;
   const child = spawnSync(process.execPath, ['-e', script], { input: '{"x":1}\n\n{"y":"é"}\n{"z":3}', encoding: 'utf8' });
@@ -150,7 +151,8 @@ test('stop() ends reading from an idle pipe, and the process can exit', async ()
     const { createFileSource } = require(${JSON.stringify(FILE_MODULE)});
     const source = createFileSource('-');
     (async () => {
-      for await (const batch of source.batches()) {
+      for await (const batch of source.events()) {
+        if (batch.kind !== 'batch') continue;
         process.stdout.write('got ' + batch.messages.length + '\\n');
         source.stop();
       }
@@ -172,7 +174,7 @@ test('stop() ends a file source after the batch in flight', async () => {
   const content = Array.from({ length: 20_000 }, (_, i) => `{"n":${i}}`).join('\n');
   const source = createFileSource(writeFile('stop.ndjson', content));
   let batches = 0;
-  for await (const batch of source.batches()) {
+  for await (const batch of batchesOf(source)) {
     assert.ok(batch.messages.length > 0);
     batches++;
     source.stop();

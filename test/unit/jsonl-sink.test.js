@@ -8,6 +8,7 @@ const { createJsonlSink, JsonlFormatter } = require('../../dist/sinks/jsonl');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { mergedCloses, HOSTILE } = require('../helpers/emissions');
 const { referenceLines } = require('../helpers/jsonl-reference');
+const { WHOLE, jobScope, deliveredThrough } = require('../helpers/scopes');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-jsonl-sink-'));
 test.after(() => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -96,12 +97,12 @@ test('the sink appends each call to the file, and the file is the reference byte
   const closes = mergedCloses({ seed: 99, shards: 2, closes: 4 });
   let sink = createJsonlSink(file);
   await sink.open();
-  for (const windows of closes.slice(0, 2)) await sink.writeWindows(windows, null);
+  for (const windows of closes.slice(0, 2)) await sink.write(windows, WHOLE, Infinity);
   await sink.close();
   sink = createJsonlSink(file);
   await sink.open();
-  for (const windows of closes.slice(2)) await sink.writeWindows(windows, { job: 'g/t', closedThrough: 0 });
-  assert.is(await sink.readProgress('g/t'), -Infinity);
+  for (const windows of closes.slice(2)) await sink.write(windows, jobScope('g/t'), 0);
+  assert.is(await deliveredThrough(sink, 'g/t'), -Infinity);
   await sink.close();
   assertSameBytes(fs.readFileSync(file), reference(closes.flat()), 'file');
 });

@@ -7,7 +7,7 @@ const { referenceRows, sortRows } = require('../helpers/reference');
 const { makeEvents, rng } = require('../helpers/events');
 const { partitionOf, windowsOf } = require('../helpers/share-windows');
 const { splitByPartition, summaryOf, mergePartials, encodePages, decodePages } = require('../../dist/sinks/cassandra/partials');
-const { completeThrough, deliveredThrough, holdsWholeWindow, stateAfterClose } = require('../../dist/sinks/cassandra/partition-states');
+const { completeThrough, deliveredThrough, holdsWholeWindow, stateAfterClose } = require('../../dist/sinks/partition-states');
 const { bucketOf } = require('../../dist/sinks/cassandra/partitions');
 
 const WINDOW = { windowMs: 10_000, slideMs: 5_000, latenessMs: 10_000 };

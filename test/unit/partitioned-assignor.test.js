@@ -3,7 +3,7 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { AssignerProtocol } = require('kafkajs');
-const { dealPartitions, partitionedAssigner, PARTITIONED_PROTOCOL } = require('../../dist/sources/kafka/partitioned-assignor');
+const { dealPartitions, partitionedAssigner, PARTITIONED_PROTOCOL } = require('../../dist/kafka/partitioned-assignor');
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 const shuffled = (list) => [...list].sort(() => Math.random() - 0.5);

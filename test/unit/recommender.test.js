@@ -7,6 +7,7 @@ const assert = require('uvu/assert');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { runCliSync } = require('../helpers/cli');
+const { WHOLE } = require('../helpers/scopes');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-recommender-'));
 const DB = path.join(TMP, 'clickstream.db');
@@ -88,7 +89,7 @@ function assertUsageError(args, flag) {
 test.before(async () => {
   const sink = createSqliteSink(DB);
   await sink.open();
-  await sink.writeWindows(WINDOWS, null);
+  await sink.write(WINDOWS, WHOLE, Infinity);
   await sink.close();
 });
 

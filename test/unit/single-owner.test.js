@@ -3,7 +3,7 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { AssignerProtocol } = require('kafkajs');
-const { ownerOf, singleOwnerAssigner, SINGLE_OWNER_PROTOCOL } = require('../../dist/sources/kafka/single-owner');
+const { ownerOf, singleOwnerAssigner, SINGLE_OWNER_PROTOCOL } = require('../../dist/kafka/single-owner');
 
 const claim = (memberId, startedAt, ownedSince = -1) => ({ memberId, startedAt, ownedSince });
 

@@ -10,6 +10,7 @@ const { SQLITE_READS } = require('../../dist/sinks/sqlite/sqlite-reader');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { KeyOrder } = require('../../dist/sinks/sqlite/key-order');
 const { mergedCloses, random } = require('../helpers/emissions');
+const { WHOLE, jobScope, deliveredThrough } = require('../helpers/scopes');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-sqlite-sink-'));
 let nextDb = 0;
@@ -24,7 +25,7 @@ async function writeAll(dbPath, ...calls) {
   const sink = createSqliteSink(dbPath);
   await sink.open();
   try {
-    for (const windows of calls) await sink.writeWindows(windows, null);
+    for (const windows of calls) await sink.write(windows, WHOLE, Infinity);
   } finally {
     await sink.close();
   }
@@ -62,7 +63,7 @@ test('open creates the parent directory, the three tables and the progress table
   const dbPath = freshPath();
   await writeAll(dbPath);
   const tables = read(dbPath, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name);
-  assert.equal(tables, ['client_page_visits', 'job_progress', 'page_unique_visitors', 'windows']);
+  assert.equal(tables, ['client_page_visits', 'page_unique_visitors', 'partition_progress', 'windows']);
 });
 
 test('columns are exactly those of the JSONL rows, in order, times and counts as integers, names as text', async () => {
@@ -180,13 +181,13 @@ test('one call is one transaction: a bad window leaves none of the call written'
   broken.clientPageVisits.pages.pop();
   const sink = createSqliteSink(dbPath);
   await sink.open();
-  await sink.writeWindows([FIRST_E1], { job: 'g', closedThrough: E1 });
+  await sink.write([FIRST_E1], jobScope('g'), E1);
   try {
-    await sink.writeWindows([good, broken], { job: 'g', closedThrough: E3 });
+    await sink.write([good, broken], jobScope('g'), E3);
     assert.unreachable('a window with misaligned columns must be refused');
   } catch (error) {
     assert.match(error.message, String(E3));
-    assert.is(await sink.readProgress('g'), E1, 'progress of a failed call is not recorded');
+    assert.is(await deliveredThrough(sink, 'g'), E1, 'progress of a failed call is not recorded');
   } finally {
     await sink.close();
   }
@@ -197,7 +198,7 @@ test('one call is one transaction: a bad window leaves none of the call written'
 test('writing before open is refused', async () => {
   const sink = createSqliteSink(freshPath());
   try {
-    await sink.writeWindows([FIRST_E1], null);
+    await sink.write([FIRST_E1], WHOLE, Infinity);
     assert.unreachable('write before open must fail');
   } catch (error) {
     assert.match(error.message, 'not open');
@@ -208,17 +209,17 @@ test('progress is per job, survives reopening, and never moves back', async () =
   const dbPath = freshPath();
   let sink = createSqliteSink(dbPath);
   await sink.open();
-  assert.is(await sink.readProgress('group/topic'), -Infinity);
-  await sink.writeWindows([FIRST_E1], { job: 'group/topic', closedThrough: E2 });
-  await sink.writeWindows([], { job: 'other/topic', closedThrough: E1 });
-  await sink.writeWindows([], { job: 'group/topic', closedThrough: E1 });
-  await sink.writeWindows([], null);
+  assert.is(await deliveredThrough(sink, 'group/topic'), -Infinity);
+  await sink.write([FIRST_E1], jobScope('group/topic'), E2);
+  await sink.write([], jobScope('other/topic'), E1);
+  await sink.write([], jobScope('group/topic'), E1);
+  await sink.write([], WHOLE, Infinity);
   await sink.close();
   sink = createSqliteSink(dbPath);
   await sink.open();
-  assert.is(await sink.readProgress('group/topic'), E2);
-  assert.is(await sink.readProgress('other/topic'), E1);
-  assert.is(await sink.readProgress('never/ran'), -Infinity);
+  assert.is(await deliveredThrough(sink, 'group/topic'), E2);
+  assert.is(await deliveredThrough(sink, 'other/topic'), E1);
+  assert.is(await deliveredThrough(sink, 'never/ran'), -Infinity);
   await sink.close();
   assert.equal(read(dbPath, 'SELECT window_end FROM windows'), [{ window_end: E1 }]);
 });
@@ -353,13 +354,13 @@ test('a window with a duplicate key fails its whole call, progress included, and
   const sink = createSqliteSink(dbPath);
   await sink.open();
   try {
-    await sink.writeWindows([good], { job: 'j', closedThrough: 30 * SLIDE });
+    await sink.write([good], jobScope('j'), 30 * SLIDE);
     let error = null;
-    await sink.writeWindows([later, duplicate], { job: 'j', closedThrough: 31 * SLIDE }).catch((e) => (error = e));
+    await sink.write([later, duplicate], jobScope('j'), 31 * SLIDE).catch((e) => (error = e));
     assert.ok(error, 'the duplicate key fails the call');
-    assert.is(await sink.readProgress('j'), 30 * SLIDE);
-    await sink.writeWindows([later], { job: 'j', closedThrough: 32 * SLIDE });
-    assert.is(await sink.readProgress('j'), 32 * SLIDE);
+    assert.is(await deliveredThrough(sink, 'j'), 30 * SLIDE);
+    await sink.write([later], jobScope('j'), 32 * SLIDE);
+    assert.is(await deliveredThrough(sink, 'j'), 32 * SLIDE);
   } finally {
     await sink.close();
   }

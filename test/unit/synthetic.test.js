@@ -3,6 +3,7 @@ const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { createGenerator } = require('../../dist/sources/synthetic/generator');
 const { createSyntheticSource } = require('../../dist/sources/synthetic/synthetic-source');
+const { batchesOf } = require('../helpers/source-batches');
 
 // The generator's event time starts at 2017-01-25T14:00:00Z and advances 250 ms (dev) or 2 ms
 // (production) per event, each timestamp at most 3 s off its ideal second.
@@ -20,7 +21,7 @@ function generate(profile, seed, count, step = 4096) {
 
 async function drain(source) {
   const batches = [];
-  for await (const batch of source.batches()) batches.push(batch);
+  for await (const batch of batchesOf(source)) batches.push(batch);
   return batches;
 }
 
@@ -179,7 +180,7 @@ test('at rate max the generator thread runs while the source is read and ends wh
   const before = generatorPorts();
   const source = createSyntheticSource({ profile: 'production', seed: 3, rate: 'max' });
   let during = null;
-  for await (const batch of source.batches()) {
+  for await (const batch of batchesOf(source)) {
     assert.ok(batch.messages.length > 0);
     during = generatorPorts();
     break;
@@ -205,7 +206,7 @@ test('stop() ends an endless source after the batch in flight', async () => {
   let batches = 0;
   await settlesWithin(
     (async () => {
-      for await (const batch of source.batches()) {
+      for await (const batch of batchesOf(source)) {
         assert.ok(batch.messages.length > 0);
         if (++batches === 3) source.stop();
       }
@@ -219,7 +220,7 @@ test('stop() ends an endless source after the batch in flight', async () => {
 
 test('stop() ends a paced source that is waiting for its next tick, without waiting for a timer', async () => {
   const source = createSyntheticSource({ profile: 'dev', seed: 1, rate: 0.001 });
-  const iterator = source.batches()[Symbol.asyncIterator]();
+  const iterator = batchesOf(source)[Symbol.asyncIterator]();
   const next = iterator.next();
   await new Promise((resolve) => setImmediate(resolve)); // the source is now asleep
   source.stop();

@@ -1,6 +1,6 @@
 import { policies } from 'cassandra-driver';
 import type { CassandraConfig } from './config';
-import type { SharedSink } from '../sink';
+import type { PartitionScope, Sink } from '../sink';
 import { connectClient } from './client';
 import { createWriteClock } from './write-clock';
 import { readCql } from './reads';
@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 import { assertKeyspaceName } from './schema';
 import { createSchema } from './setup';
 import type { Session } from './session';
-import { readPartitions, writeShare } from './shares';
+import { type JobScope, readPartitions, writeShare } from './shares';
 import { writeWindow } from './window-write';
 import { assertColumnsAlign, writeCql } from './writes';
 
@@ -20,9 +20,9 @@ export interface CassandraSinkOptions {
  * `--sink cassandra`. Windows are written one after another, each with many requests in flight;
  * a write resolves once every request is acknowledged at LOCAL_QUORUM. A Kafka job, run as one
  * instance or several, writes through writeShare (shares.ts), which keeps its progress per input
- * partition; writeWindows serves jobs without a Kafka source, whose progress is not kept.
+ * partition; a job without a Kafka source keeps none, and writes its windows whole.
  */
-export function createCassandraSink(config: CassandraConfig, options: CassandraSinkOptions = {}): SharedSink {
+export function createCassandraSink(config: CassandraConfig, options: CassandraSinkOptions = {}): Sink {
   const { keyspace } = config;
   assertKeyspaceName(keyspace);
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -32,6 +32,7 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
     return session;
   };
   return {
+    keepsProgress: true,
     async open() {
       // Retries live in withRetry alone, with one budget, rather than stacked on the driver's own.
       const client = await connectClient(config, { policies: { retry: new policies.retry.FallthroughRetryPolicy() } });
@@ -41,24 +42,26 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
       });
       session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry };
     },
-    async writeWindows(windows) {
-      const current = opened();
-      // A malformed window fails the call before anything of it is written.
-      windows.forEach(assertColumnsAlign);
-      for (const window of windows) await writeWindow(current, window, `writing the window ending ${window.windowEnd} to ${keyspace}`);
-    },
-    async readProgress() {
-      return -Infinity;
-    },
     async readPartitions(job) {
       return readPartitions(opened(), job);
     },
-    async writeShare(windows, scope, closedThrough) {
-      await writeShare(opened(), windows, scope, closedThrough);
+    async write(windows, scope, closedThrough) {
+      const current = opened();
+      if (hasJob(scope)) {
+        await writeShare(current, windows, scope, closedThrough);
+        return;
+      }
+      // A malformed window fails the call before anything of it is written.
+      windows.forEach(assertColumnsAlign);
+      for (const window of windows) await writeWindow(current, window, `writing the window ending ${window.windowEnd} to ${keyspace}`);
     },
     async close() {
       await session?.client.shutdown();
       session = undefined;
     },
   };
+}
+
+function hasJob(scope: PartitionScope): scope is JobScope {
+  return scope.job !== null;
 }

@@ -4,10 +4,13 @@ import type { PartitionScope, PartitionState } from '../sink';
 import { numberOf, windowEndsOf } from './client';
 import { forEachConcurrently } from './concurrency';
 import { type ShareSummary, decodePages, encodePages, mergePartials, splitByPartition, summaryOf } from './partials';
-import { completeThrough, deliveredOf, deliveredThrough, holdsWholeWindow, stateAfterClose } from './partition-states';
+import { completeThrough, deliveredOf, deliveredThrough, holdsWholeWindow, statesAfterWrite } from '../partition-states';
 import { type Session, reader, sendAll } from './session';
 import { writeMergedWindow, writeWindow } from './window-write';
 import { type Request, alone, assertColumnsAlign, planShareRows, topicsOf } from './writes';
+
+/** The scope of a job whose progress is kept: a Kafka job's, by group and topic. */
+export type JobScope = PartitionScope & { readonly job: string };
 
 /**
  * Shared mode in Cassandra (docs/scale-out.md): each instance writes its partitions' shares of a
@@ -32,7 +35,7 @@ export async function readPartitions(session: Session, job: string): Promise<Map
   return (await readJobProgress(session, job, `reading the partitions of ${job} in ${session.keyspace}`)).states;
 }
 
-export async function writeShare(session: Session, windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void> {
+export async function writeShare(session: Session, windows: readonly WindowRows[], scope: JobScope, closedThrough: number): Promise<void> {
   const where = `${scope.job} in ${session.keyspace}`;
   // A malformed window or bound fails the call before anything of it is written.
   windows.forEach(assertColumnsAlign);
@@ -44,9 +47,8 @@ export async function writeShare(session: Session, windows: readonly WindowRows[
     if (holdsWholeWindow(scope, window.windowEnd)) await writeWhole(session, scope.job, window, what);
     else await sendAll(session, shareRequests(session, scope, window), what);
   }
-  const lastEnd = windows.length > 0 ? windows[windows.length - 1].windowEnd : -Infinity;
   // After the shares: a partition's progress never runs ahead of its durable shares.
-  await sendAll(session, progressRequests(session, scope, closedThrough, lastEnd), `recording the partitions of ${where}`);
+  await sendAll(session, progressRequests(session, scope, statesAfterWrite(scope, windows, closedThrough)), `recording the partitions of ${where}`);
   await mergeDelivered(session, scope, `merging the windows of ${where}`);
 }
 
@@ -62,7 +64,7 @@ async function writeWhole(session: Session, job: string, window: WindowRows, wha
  * rows (upserts; they are the same whoever writes them) and its summary; then the window's pending row.
  * Rows of partitions not owned can only be misplaced events, and are left out.
  */
-function shareRequests(session: Session, scope: PartitionScope, window: WindowRows): Request[] {
+function shareRequests(session: Session, scope: JobScope, window: WindowRows): Request[] {
   const { writes } = session;
   const end = window.windowEnd;
   const shares = splitByPartition(window.clientPageVisits, scope.partitionCount);
@@ -82,11 +84,10 @@ function partialParams(job: string, windowEnd: number, share: ShareSummary): unk
 }
 
 /** What each owned partition delivered; `ended` at the write clock, as whether it ended is the latest owner's word. */
-function progressRequests(session: Session, scope: PartitionScope, closedThrough: number, lastEnd: number): Request[] {
+function progressRequests(session: Session, scope: JobScope, states: ReadonlyMap<number, PartitionState>): Request[] {
   const { writes } = session;
   const t = session.clock.next();
-  return scope.owned.flatMap((partition) => {
-    const state = stateAfterClose(deliveredOf(scope, partition), closedThrough, lastEnd);
+  return [...states].flatMap(([partition, state]) => {
     const ended = alone({ query: writes.saveEnded, params: [scope.job, partition, state.ended] }, t);
     if (state.delivered === -Infinity) return [ended];
     const delivered = alone({ query: writes.saveDelivered, params: [scope.job, partition, state.delivered] }, valueStamp(state.delivered));
@@ -98,7 +99,7 @@ function progressRequests(session: Session, scope: PartitionScope, closedThrough
  * Merges every pending window that all partitions have delivered. The writer of the last share of a
  * window records its progress before it reads everyone's, at LOCAL_QUORUM: some instance sees it complete.
  */
-async function mergeDelivered(session: Session, scope: PartitionScope, what: string): Promise<void> {
+async function mergeDelivered(session: Session, scope: JobScope, what: string): Promise<void> {
   const { writes } = session;
   const { states, mergedThrough } = await readJobProgress(session, scope.job, what);
   const complete = completeThrough(states, scope.partitionCount);

@@ -3,60 +3,10 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { columnsOf, type WindowColumns, type WindowRows } from '../../windows/window';
-import type { Progress, Sink } from '../sink';
+import { holdsWholeWindow, ownsEveryPartition, statesAfterWrite } from '../partition-states';
+import type { PartitionScope, PartitionState, Sink } from '../sink';
 import { KeyOrder } from './key-order';
-import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf as tableColumns } from './schema';
-
-const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
-
-interface TableLayout {
-  readonly primaryKey: string;
-  readonly withoutRowid: boolean;
-  readonly indexes: Readonly<Record<string, string>>;
-}
-
-/**
- * Every primary key leads with window_end, so a replay's delete is one key range and a new window's
- * inserts land at the end of the tree. The recommender's reads of client_page_visits (a client's pages
- * of a topic in a given window) are a range of that key too, so the table has no second tree to keep
- * up on every insert. Its top-N read of page_unique_visitors and a topic's latest window need an index
- * led by the topic; that one is already in rank order, so a top-N read stops after N rows without sorting.
- */
-const LAYOUT: Record<TableName, TableLayout> = {
-  client_page_visits: {
-    primaryKey: 'window_end, client_id, topic, page',
-    withoutRowid: true,
-    indexes: {},
-  },
-  page_unique_visitors: {
-    primaryKey: 'window_end, topic, page',
-    withoutRowid: true,
-    indexes: { page_unique_visitors_top: 'topic, window_end, visitors DESC, page' },
-  },
-  // A single INTEGER primary key is the rowid itself, so no extra b-tree.
-  windows: { primaryKey: 'window_end', withoutRowid: false, indexes: {} },
-};
-
-/** Indexes earlier versions made that the reads no longer need: dropped on open, as each slowed every insert. */
-const RETIRED_INDEXES = ['client_page_visits_by_client'];
-
-function createTableSql(table: TableName): string {
-  const columns = Object.entries(TABLES[table]).map(
-    ([name, kind]) => `${name} ${SQLITE_TYPE[kind]} NOT NULL`,
-  );
-  const { primaryKey, withoutRowid, indexes } = LAYOUT[table];
-  const createTable = `CREATE TABLE IF NOT EXISTS ${table} (${columns.join(', ')}, PRIMARY KEY (${primaryKey}))${
-    withoutRowid ? ' WITHOUT ROWID' : ''
-  };`;
-  const createIndexes = Object.entries(indexes).map(
-    ([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${on});`,
-  );
-  return [createTable, ...createIndexes].join('\n');
-}
-
-/** Sink bookkeeping, not one of the three result tables: how far each job's windows are written (Sink.readProgress). */
-const CREATE_PROGRESS_TABLE =
-  'CREATE TABLE IF NOT EXISTS job_progress (job TEXT NOT NULL PRIMARY KEY, closed_through INTEGER NOT NULL);';
+import { type TableName, TABLE_NAMES, columnsOf as tableColumns, schemaSql } from './schema';
 
 /**
  * Rows per INSERT statement: one call into SQLite binds and steps this many rows, instead of one call
@@ -96,17 +46,11 @@ function openDatabase(path: string): Database.Database {
   // Checkpoints are the checkpointer thread's; this one checkpoints only if the WAL grows past this
   // many pages (64 MiB), should that thread fall behind.
   db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-  db.exec(
-    [
-      ...RETIRED_INDEXES.map((name) => `DROP INDEX IF EXISTS ${name};`),
-      ...TABLE_NAMES.map(createTableSql),
-      CREATE_PROGRESS_TABLE,
-    ].join('\n'),
-  );
+  db.exec(schemaSql());
   return db;
 }
 
-type WriteWindows = (windows: readonly WindowRows[], progress: Progress | null) => void;
+type WriteWindows = (windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number) => void;
 
 /** A table's inserts: full statements of ROWS_PER_INSERT rows, and one of a single row for the rest. */
 class Inserts {
@@ -159,8 +103,9 @@ function prepareWriteWindows(db: Database.Database): WriteWindows {
   const visitors = new Inserts(db, 'page_unique_visitors');
   // Never moves back: windows through the larger value were made durable already.
   const recordProgress = db.prepare(
-    'INSERT INTO job_progress (job, closed_through) VALUES (?, ?) ' +
-      'ON CONFLICT (job) DO UPDATE SET closed_through = max(closed_through, excluded.closed_through)',
+    'INSERT INTO partition_progress (job, partition, delivered_through, ended) VALUES (?, ?, ?, ?) ' +
+      'ON CONFLICT (job, partition) DO UPDATE SET delivered_through = max(coalesce(delivered_through, excluded.delivered_through), ' +
+      'coalesce(excluded.delivered_through, delivered_through)), ended = excluded.ended',
   );
 
   const order = new KeyOrder();
@@ -209,23 +154,28 @@ function prepareWriteWindows(db: Database.Database): WriteWindows {
     writeVisitors(window, columns);
   };
   // One transaction per call: progress commits with the windows, so it never claims a window that is not there.
-  return db.transaction((windows: readonly WindowRows[], progress: Progress | null) => {
-    for (const window of windows) writeWindow(window);
-    if (progress !== null && Number.isFinite(progress.closedThrough)) {
-      recordProgress.run(progress.job, progress.closedThrough);
+  return db.transaction((windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number) => {
+    // A window some partition delivered before this run is durable whole already: rows of a partition
+    // added to the topic since cannot be merged into it here.
+    for (const window of windows) if (holdsWholeWindow(scope, window.windowEnd)) writeWindow(window);
+    for (const [partition, state] of statesAfterWrite(scope, windows, closedThrough)) {
+      recordProgress.run(scope.job, partition, Number.isFinite(state.delivered) ? state.delivered : null, state.ended ? 1 : 0);
     }
   });
 }
 
-function prepareReadProgress(db: Database.Database): (job: string) => number {
-  const read = db.prepare('SELECT closed_through FROM job_progress WHERE job = ?').pluck();
-  return (job) => (read.get(job) as number | undefined) ?? -Infinity;
+function prepareReadPartitions(db: Database.Database): (job: string) => Map<number, PartitionState> {
+  const read = db.prepare('SELECT partition, delivered_through, ended FROM partition_progress WHERE job = ?');
+  return (job) => {
+    const rows = read.all(job) as { partition: number; delivered_through: number | null; ended: number }[];
+    return new Map(rows.map((row) => [row.partition, { delivered: row.delivered_through ?? -Infinity, ended: row.ended === 1 }]));
+  };
 }
 
 interface OpenDatabase {
   readonly db: Database.Database;
   readonly writeWindows: WriteWindows;
-  readonly readProgress: (job: string) => number;
+  readonly readPartitions: (job: string) => Map<number, PartitionState>;
   /** Started with the first write. */
   checkpointer: Worker | null;
 }
@@ -257,17 +207,19 @@ export function createSqliteSink(path: string): Sink {
     return opened;
   };
   return {
+    keepsProgress: true,
     async open() {
       const db = openDatabase(path);
-      opened = { db, writeWindows: prepareWriteWindows(db), readProgress: prepareReadProgress(db), checkpointer: null };
+      opened = { db, writeWindows: prepareWriteWindows(db), readPartitions: prepareReadPartitions(db), checkpointer: null };
     },
-    async writeWindows(windows, progress) {
+    async write(windows, scope, closedThrough) {
+      if (!ownsEveryPartition(scope)) throw new Error(`the SQLite sink ${path} cannot merge the shares of several instances`);
       const current = ready();
-      current.writeWindows(windows, progress);
+      current.writeWindows(windows, scope, closedThrough);
       (current.checkpointer ??= startCheckpointer(path)).postMessage('checkpoint');
     },
-    async readProgress(job) {
-      return ready().readProgress(job);
+    async readPartitions(job) {
+      return ready().readPartitions(job);
     },
     async close() {
       const current = opened;

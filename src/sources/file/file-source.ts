@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ChunkReader } from './chunks';
 import { LineSplitter } from './lines';
-import type { Source, SourceBatch } from '../source';
+import { type Source, type SourceBatch, type SourceEvent, onePartition } from '../source';
 
 const STDIN = '-';
 const BATCH_SIZE = 4096;
@@ -20,6 +20,7 @@ function unreadable(path: string, error: Error): Error {
 
 class FileSource implements Source {
   readonly description: string;
+  readonly job = null;
   private reader: ChunkReader | undefined;
   private stopped = false;
 
@@ -31,7 +32,11 @@ class FileSource implements Source {
     return 1;
   }
 
-  async *batches(): AsyncGenerator<SourceBatch> {
+  events(): AsyncIterable<SourceEvent> {
+    return onePartition(this.batches());
+  }
+
+  private async *batches(): AsyncGenerator<SourceBatch> {
     if (this.stopped) return;
     const reader = new ChunkReader(this.openInput(), (error) => unreadable(this.path, error));
     this.reader = reader;

@@ -89,7 +89,9 @@ function isBlank(line: Buffer): boolean {
 }
 
 class LineBatch implements SourceBatch {
+  readonly kind = 'batch';
   readonly partition = 0;
+  readonly generation = 1;
   readonly messages: Buffer[] = [];
   /** For each skipped line, how many messages preceded it in this batch (rare, so kept sparse). */
   private readonly skipped: number[] = [];

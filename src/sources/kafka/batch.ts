@@ -17,10 +17,11 @@ export function sourceBatchOf(
   partition: number,
   messages: readonly KafkaMessage[],
   nextOffset: bigint,
-  generation?: number,
+  generation: number,
 ): SourceBatch {
   const checkpoint: KafkaCheckpoint = { partition, nextOffset: nextOffset.toString() };
   return {
+    kind: 'batch',
     partition,
     generation,
     messages: messages.map((message) => message.value ?? TOMBSTONE),

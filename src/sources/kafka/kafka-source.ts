@@ -2,16 +2,19 @@ import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { BatchBridge } from './bridge';
 import type { KafkaCheckpoint } from './batch';
 import { kafkaClientOf } from '../../kafka/client';
+import { groupConsumerOf } from '../../kafka/group-consumer';
+import { pollGroupEnd } from '../../kafka/group-end';
+import { partitionedAssigner } from '../../kafka/partitioned-assignor';
+import { OwnerClaim } from '../../kafka/single-owner';
+import { type PartitionStart, partitionStartsOf } from '../../kafka/start';
+import { StoreRefusal } from '../../sinks/refusal';
 import { OffsetCommits } from './commits';
 import type { KafkaSourceConfig } from '../config';
 import { PartitionProgress } from './partition-progress';
-import { partitionedAssigner } from './partitioned-assignor';
-import { singleOwnerAssigner } from './single-owner';
-import { partitionStartsOf } from './start';
-import type { Assignment, Source, SourceBatch } from '../source';
+import type { Assignment, Drained, Source, SourceEvent, StoreProgress } from '../source';
 
 /**
- * Batches buffered between kafkajs and the pipeline: enough for kafkajs to fetch and decode ahead
+ * Events buffered between kafkajs and the pipeline: enough for kafkajs to fetch and decode ahead
  * while the main thread waits for its workers. With kafkajs's default fetch sizes, the messages
  * held are at most about BUFFERED_BATCHES × 1 MiB (maxBytesPerPartition) here plus one fetch
  * response of at most 10 MiB (maxBytes) still with kafkajs: some 26 MiB.
@@ -21,13 +24,6 @@ const BUFFERED_BATCHES = 16;
 const COMMIT_INTERVAL_MS = 1000;
 /** While the buffer is full, eachBatch heartbeats this often so the group keeps the member. */
 const HEARTBEAT_WAIT_MS = 1000;
-/**
- * How long a fetch waits on the broker for new messages, and how long kafkajs sleeps while every
- * partition is paused; it bounds how long `close` waits for the fetch loop to stop.
- */
-const MAX_FETCH_WAIT_MS = 500;
-/** With --stop-at-end, a shared source whose partitions are done asks this often whether the whole group is. */
-const GROUP_END_POLL_MS = 500;
 
 export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig): Source {
   return new KafkaSource(config);
@@ -35,33 +31,30 @@ export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig)
 
 /**
  * The Kafka source: a consumer of the group, whose offsets are committed only from checkpoints the
- * pipeline released (`batchDurable`), so delivery is at-least-once. A restart replays from the
- * committed offsets: events whose windows an earlier run made durable are skipped by the pipeline,
- * the rest are counted again in windows that were never written.
- * - Shared (`config.shared`, the Cassandra sink): the partitioned assignor deals the partitions over the
- *   instances, and every assignment reaches the pipeline as a new generation, which drops its open
- *   windows and reads the owned partitions again from the committed offsets.
+ * pipeline released (`batchDurable`), so delivery is at-least-once. Every assignment of the group
+ * reaches the pipeline as a new generation: kafkajs rebalances eagerly (every member gives up every
+ * partition and reads its new ones from the committed offsets), so the pipeline drops its open windows
+ * and skips the events of windows the sink holds as durable for their partition.
+ * - Shared (`config.shared`, the Cassandra sink): the partitioned assignor deals the partitions over
+ *   the instances, whose sinks merge their shares of each window.
  * - Otherwise one member consumes: the single-owner assignor gives it every partition, and any other
- *   member gets none and stops before it reads. On a rebalance, kafkajs re-reads kept partitions from
- *   the committed offsets; what was handed over already is skipped, and revoked partitions are no
- *   longer committed.
+ *   member gets none and stops before it reads.
  */
 class KafkaSource implements Source {
   readonly description: string;
   readonly job: string;
   private readonly admin: Admin;
   private readonly consumer: Consumer;
-  private readonly bridge = new BatchBridge<SourceBatch>(BUFFERED_BATCHES);
+  private readonly claim = new OwnerClaim();
+  private readonly bridge = new BatchBridge<SourceEvent>(BUFFERED_BATCHES);
   private readonly commits: OffsetCommits;
   private progress: PartitionProgress | null = null;
+  private opening: Promise<PartitionStart[]> | null = null;
   private starting: Promise<void> | null = null;
   /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
   private consuming = false;
-  private readonly startedAt = Date.now();
-  /** When this member last received the topic's partitions, or -1: its claim to keep them. */
-  private ownedSince = -1;
   private current: Assignment = { generation: 0, owned: [], partitionCount: 0 };
-  private groupEndPoll: NodeJS.Timeout | null = null;
+  private stopGroupEndPoll: (() => void) | null = null;
   /** The last assignment whose partitions all reached their end (--stop-at-end). */
   private drainedGeneration = 0;
 
@@ -71,30 +64,38 @@ class KafkaSource implements Source {
     this.job = `${group}/${topic}`;
     const kafka = kafkaClientOf(connection, 'clickstream');
     this.admin = kafka.admin();
-    this.consumer = kafka.consumer({
-      groupId: group,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
-      sessionTimeout: sessionTimeoutMs,
-      // kafkajs's default heartbeat (3 s) against the session: a third of it, as Kafka's own default.
-      heartbeatInterval: Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
-      partitionAssigners: [
-        shared ? partitionedAssigner() : singleOwnerAssigner(() => ({ startedAt: this.startedAt, ownedSince: this.ownedSince })),
-      ],
-    });
-    if (shared) this.assignment = () => this.current;
+    this.consumer = groupConsumerOf(kafka, { group, sessionTimeoutMs, assigner: shared ? partitionedAssigner() : this.claim.assigner() });
     this.commits = new OffsetCommits(
       (offsets) => this.consumer.commitOffsets(offsets.map((offset) => ({ topic, ...offset }))),
       COMMIT_INTERVAL_MS,
     );
   }
 
-  /** Known once `batches()` has fetched the topic's metadata, before its first batch. */
+  /** Known once `open` has fetched the topic's metadata, before the first event. */
   partitionCount(): number {
     return this.progress?.partitionCount ?? 0;
   }
 
-  batches(): AsyncIterable<SourceBatch> {
+  /**
+   * Connects, reads where the group stands, and refuses a group that has committed offsets its store
+   * keeps no progress for: the events before those offsets count in the first windows the job would
+   * write, which would then be partial.
+   */
+  async open(store: StoreProgress): Promise<void> {
+    const starts = await this.opened();
+    const committed = starts.filter(({ committed }) => committed !== null);
+    if (!store.kept || store.recorded || committed.length === 0) return;
+    const { group, topic } = this.config;
+    const offsets = committed.map(({ partition, committed }) => `${partition}:${committed}`).join(', ');
+    throw new StoreRefusal(
+      `Kafka group ${group} has committed offsets on ${topic} (partition:offset ${offsets}) but the store holds no progress of this job, ` +
+        'so the events before them would be missing from its first windows. Run once with --reset to move the group back to the ' +
+        'earliest offsets and rebuild every window, or give the job a new --group',
+      2,
+    );
+  }
+
+  events(): AsyncIterable<SourceEvent> {
     this.starting ??= this.start().catch((error: Error) => this.bridge.fail(this.failureOf(error)));
     return this.bridge;
   }
@@ -102,10 +103,8 @@ class KafkaSource implements Source {
   stop(): void {
     this.bridge.end();
     this.pause();
-    this.stopGroupEndPoll();
+    this.stopGroupEndPoll?.();
   }
-
-  assignment?: () => Assignment;
 
   batchDurable(checkpoint: unknown): void {
     const { partition, nextOffset } = checkpoint as KafkaCheckpoint;
@@ -130,10 +129,15 @@ class KafkaSource implements Source {
     }
   }
 
+  private opened(): Promise<PartitionStart[]> {
+    const { topic, group, fromBeginning } = this.config;
+    this.opening ??= this.admin.connect().then(() => partitionStartsOf(this.admin, topic, group, fromBeginning));
+    return this.opening;
+  }
+
   private async start(): Promise<void> {
-    const { topic, group, fromBeginning, stopAtEnd } = this.config;
-    await this.admin.connect();
-    this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
+    const { topic, fromBeginning, stopAtEnd } = this.config;
+    this.progress = new PartitionProgress(topic, await this.opened(), stopAtEnd);
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
     await this.consumer.connect();
@@ -148,19 +152,12 @@ class KafkaSource implements Source {
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       const assigned = payload.memberAssignment[this.config.topic] ?? [];
       this.commits.assign(assigned);
-      if (this.config.shared) {
-        this.reassigned(progress, assigned);
-        return;
-      }
-      if (assigned.length === 0) {
-        this.ownedSince = -1;
+      this.claim.received(assigned);
+      if (!this.config.shared && assigned.length === 0) {
         this.bridge.fail(this.failureOf(new Error(sharedGroupMessage(this.config.group))));
         return;
       }
-      if (this.ownedSince === -1) this.ownedSince = Date.now();
-      progress.keepOnly(new Set(assigned));
-      this.consuming = true;
-      if (this.bridge.isClosed()) this.pause();
+      this.reassigned(progress, assigned);
     });
     this.consumer.on(events.CRASH, ({ payload }) => {
       // kafkajs has dropped the consumer group; on a restart, the next GROUP_JOIN brings one back.
@@ -176,10 +173,8 @@ class KafkaSource implements Source {
   }
 
   /**
-   * A shared source's new assignment (kafkajs rebalances eagerly: every member gives up every partition
-   * and reads its new ones from the committed offsets). The pipeline drops its windows when the first
-   * batch of the new generation reaches it; here, every owned partition is read again in full, and
-   * where it stands is asked of the group, so --stop-at-end knows when it is done.
+   * A new assignment: every owned partition is read again in full from the committed offsets, and
+   * where each stands is asked of the group, so --stop-at-end knows when it is done.
    */
   private reassigned(progress: PartitionProgress, assigned: readonly number[]): void {
     const owned = [...assigned].sort((a, b) => a - b);
@@ -193,7 +188,7 @@ class KafkaSource implements Source {
     // Partitions paused at their end under the last assignment may now be another member's unfinished ones.
     this.consumer.resume([{ topic: this.config.topic }]);
     // The pipeline takes up the assignment now, not at its first batch, which may never come.
-    this.bridge.push(assignmentBatch(this.current.generation, false));
+    this.bridge.push({ kind: 'assigned', assignment: this.current });
     if (!this.config.stopAtEnd) return;
     const { generation } = this.current;
     partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning).then(
@@ -212,9 +207,9 @@ class KafkaSource implements Source {
     // Stopped or at the end: the topic is paused, and an unresolved batch is simply fetched again if ever resumed.
     if (this.bridge.isClosed()) return;
     // Fetched under an assignment the group has since replaced: the new one reads it again.
-    if (this.config.shared && isStale()) return;
+    if (isStale()) return;
     const progress = this.progress!;
-    const taken = progress.take(batch, this.config.shared ? this.current.generation : undefined);
+    const taken = progress.take(batch, this.current.generation);
     resolveOffset(batch.lastOffset());
     if (taken !== null) this.bridge.push(taken);
     this.noteEnd(progress, batch.partition);
@@ -224,44 +219,35 @@ class KafkaSource implements Source {
     }
   }
 
-  /** With --stop-at-end, a partition at its end stops fetching; once all are there the source ends. */
+  /** With --stop-at-end, a partition at its end stops fetching. */
   private noteEnd(progress: PartitionProgress, partition: number): void {
     if (!progress.isAtEnd(partition)) return;
     this.pause([partition]);
-    if (this.config.shared) this.noteDrained(progress);
-    else if (progress.areAllAtEnd()) this.bridge.finish();
+    this.noteDrained(progress);
   }
 
-  /** A shared source tells the pipeline, once per assignment, that all its partitions are at their end. */
+  /**
+   * Once per assignment, when all its partitions are at their end. One member reading every partition
+   * is done. One of several tells the pipeline that every window is due, and ends once the group has
+   * committed every partition to its end: until then a member that dies leaves partitions this one may
+   * be given, and the last window is merged by whichever instance writes last.
+   */
   private noteDrained(progress: PartitionProgress): void {
     const { generation, owned } = this.current;
     if (!progress.areAtEnd(owned) || this.drainedGeneration === generation) return;
     this.drainedGeneration = generation;
-    this.bridge.push(assignmentBatch(generation, true));
-    this.pollGroupEnd(progress);
-  }
-
-  /**
-   * A shared source ends once the group has committed every partition to its end: until then a member
-   * that dies leaves partitions this one may be given, and the last window is merged by whichever
-   * instance writes last.
-   */
-  private pollGroupEnd(progress: PartitionProgress): void {
-    if (this.groupEndPoll !== null) return;
-    const ends = progress.endOffsets()!;
-    const poll = async () => {
-      const starts = await partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning);
-      if (starts.every(({ partition, start }) => start >= (ends[partition] ?? 0n))) {
-        this.stopGroupEndPoll();
-        this.bridge.finish();
-      }
-    };
-    this.groupEndPoll = setInterval(() => void poll().catch((error: Error) => this.bridge.fail(this.failureOf(error))), GROUP_END_POLL_MS);
-  }
-
-  private stopGroupEndPoll(): void {
-    if (this.groupEndPoll !== null) clearInterval(this.groupEndPoll);
-    this.groupEndPoll = null;
+    if (!this.config.shared) {
+      this.bridge.finish();
+      return;
+    }
+    this.bridge.push({ kind: 'drained', generation } satisfies Drained);
+    const { topic, group, fromBeginning } = this.config;
+    this.stopGroupEndPoll ??= pollGroupEnd(
+      this.admin,
+      { topic, group, fromBeginning, ends: progress.endOffsets()! },
+      () => this.bridge.finish(),
+      (error) => this.bridge.fail(this.failureOf(error)),
+    );
   }
 
   /** Stops fetching the given partitions (all by default); kafkajs discards their fetched data. */
@@ -287,19 +273,6 @@ class KafkaSource implements Source {
 
 /** OffsetCommit errors of a member the group no longer counts in (Kafka protocol error codes 22, 25, 27). */
 const HANDED_OVER = new Set(['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS']);
-
-/** A batch of no messages that announces an assignment to the pipeline, or that its partitions are all at their end. */
-function assignmentBatch(generation: number, drained: boolean): SourceBatch {
-  return {
-    partition: -1,
-    messages: [],
-    generation,
-    drained,
-    position: () => {
-      throw new Error('an assignment batch has no messages');
-    },
-  };
-}
 
 function sharedGroupMessage(group: string): string {
   return (

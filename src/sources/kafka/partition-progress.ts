@@ -1,6 +1,6 @@
 import type { Batch } from 'kafkajs';
 import { indexOfOffset, sourceBatchOf } from './batch';
-import type { PartitionStart } from './start';
+import type { PartitionStart } from '../../kafka/start';
 import type { SourceBatch } from '../source';
 
 const NOTHING_YET = -1n;
@@ -13,9 +13,8 @@ export class PartitionProgress {
   /** Next offset to read: where the group starts, then past every batch taken. */
   private readonly next: bigint[];
   /**
-   * Next offset after what this process handed over since the partition was assigned. kafkajs
-   * re-fetches from the committed offset after a rejoin (a rebalance, or a restart after a
-   * retriable crash); those messages were handed over already, and are skipped.
+   * Next offset after what this process handed over since the partition was assigned: a fetch may
+   * return messages from before the offset asked for (a whole record batch), and those are skipped.
    */
   private readonly handedOver: bigint[];
   private readonly high: bigint[];
@@ -38,7 +37,7 @@ export class PartitionProgress {
   }
 
   /** The part of a fetched batch not handed over yet and before the end; null when nothing is left. */
-  take(batch: Batch, generation?: number): SourceBatch | null {
+  take(batch: Batch, generation: number): SourceBatch | null {
     const { partition, messages } = batch;
     this.admit(partition);
     this.high[partition] = BigInt(batch.highWatermark);
@@ -68,13 +67,8 @@ export class PartitionProgress {
     }
   }
 
-  /** After a rebalance: a partition not kept may be read by another member meanwhile, so nothing of it is skipped when it comes back. */
-  keepOnly(assigned: ReadonlySet<number>): void {
-    for (let p = 0; p < this.handedOver.length; p++) if (!assigned.has(p)) this.handedOver[p] = NOTHING_YET;
-  }
-
   /**
-   * A shared source's new assignment: its instance dropped its windows and reads these partitions again
+   * A new assignment: the instance dropped its windows and reads these partitions again
    * from the committed offsets, so nothing is skipped, and where each stands is unknown until the first
    * batch or `skipTo` the committed offset (until then none is at its end).
    */

@@ -5,7 +5,7 @@ import { checkSeed } from './random';
 import { RemoteGenerator } from './remote-generator';
 import { Sleeper } from './sleeper';
 import { unpack, type PackedMessages } from './slab';
-import type { Position, Source, SourceBatch } from '../source';
+import { type Position, type Source, type SourceBatch, type SourceEvent, onePartition } from '../source';
 
 
 export interface SyntheticOptions {
@@ -31,6 +31,7 @@ export function createSyntheticSource(options: SyntheticOptions): Source {
 
 class SyntheticSource implements Source {
   readonly description: string;
+  readonly job = null;
   private generator: EventGenerator | null = null;
   private readonly limit: number;
   private readonly sleeper = new Sleeper();
@@ -53,8 +54,8 @@ class SyntheticSource implements Source {
     return 1;
   }
 
-  batches(): AsyncIterable<SourceBatch> {
-    return this.options.rate === 'max' ? this.unpaced() : this.paced(this.options.rate);
+  events(): AsyncIterable<SourceEvent> {
+    return onePartition(this.options.rate === 'max' ? this.unpaced() : this.paced(this.options.rate));
   }
 
   stop(): void {
@@ -109,7 +110,9 @@ class SyntheticSource implements Source {
 }
 
 class SyntheticBatch implements SourceBatch {
+  readonly kind = 'batch';
   readonly partition = 0;
+  readonly generation = 1;
 
   constructor(
     readonly messages: readonly Buffer[],

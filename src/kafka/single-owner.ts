@@ -63,3 +63,22 @@ function claimOf({ memberId, memberMetadata }: GroupMember): OwnershipClaim {
   if (userData === undefined || userData.length < 16) return { memberId, startedAt: Infinity, ownedSince: -1 };
   return { memberId, startedAt: userData.readDoubleBE(0), ownedSince: userData.readDoubleBE(8) };
 }
+
+/**
+ * This member's claim to the partitions, as singleOwnerAssigner sends it: kept by whoever consumes with
+ * the single-owner protocol (the job's source, the re-keying stage).
+ */
+export class OwnerClaim {
+  private readonly startedAt = Date.now();
+  private ownedSince = -1;
+
+  /** The assignor that sends this claim. */
+  assigner(): PartitionAssigner {
+    return singleOwnerAssigner(() => ({ startedAt: this.startedAt, ownedSince: this.ownedSince }));
+  }
+
+  /** A (re)join gave the member these partitions: it has held them since the first join that gave it any. */
+  received(partitions: readonly number[]): void {
+    this.ownedSince = partitions.length === 0 ? -1 : this.ownedSince === -1 ? Date.now() : this.ownedSince;
+  }
+}

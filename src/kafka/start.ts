@@ -5,6 +5,8 @@ export interface PartitionStart {
   readonly partition: number;
   /** The offset the group's consumer will read first. */
   readonly start: bigint;
+  /** The group's committed offset, or null when it has none. */
+  readonly committed: bigint | null;
   /** The high watermark: the offset the next produced message gets (the end offset for --stop-at-end). */
   readonly end: bigint;
 }
@@ -23,7 +25,8 @@ export async function partitionStartsOf(admin: Admin, topic: string, group: stri
   return offsets
     .map(({ partition, low, high }) => {
       const range = { low: BigInt(low), high: BigInt(high) };
-      return { partition, start: startOf(committedOf.get(partition) ?? -1n, range, fromBeginning), end: range.high };
+      const committed = committedOf.get(partition) ?? -1n;
+      return { partition, start: startOf(committed, range, fromBeginning), committed: committed >= 0n ? committed : null, end: range.high };
     })
     .sort((a, b) => a.partition - b.partition);
 }

@@ -1,8 +1,8 @@
-import type { PartitionScope, PartitionState } from '../sink';
+import type { PartitionScope, PartitionState } from './sink';
 
 /**
- * The rules of shared mode's per-partition progress (docs/scale-out.md): what an instance records
- * for its partitions, when it may write a window whole, and which windows every partition has delivered.
+ * The rules of per-partition progress (docs/scale-out.md): what an instance records for its partitions,
+ * when it may write a window whole, and which windows every partition has delivered.
  */
 
 /** Every window ending at or before this has every partition's share durable: an ended partition holds none back, an unrecorded one all. */
@@ -29,6 +29,23 @@ export function deliveredThrough(states: ReadonlyMap<number, PartitionState>, pa
 /** Through where the partition's windows were durable when the instance got it. */
 export function deliveredOf(scope: PartitionScope, partition: number): number {
   return scope.delivered.get(partition) ?? -Infinity;
+}
+
+/** The instance owns every partition of the input: it writes whole windows, as a sink that cannot merge shares must. */
+export function ownsEveryPartition(scope: PartitionScope): boolean {
+  return scope.owned.length === scope.partitionCount;
+}
+
+/**
+ * Each owned partition's state after a close through `closedThrough` of these windows; none for a job
+ * whose progress is not kept.
+ */
+export function statesAfterWrite(scope: PartitionScope, windows: readonly { readonly windowEnd: number }[], closedThrough: number): Map<number, PartitionState> {
+  const states = new Map<number, PartitionState>();
+  if (scope.job === null) return states;
+  const lastEnd = windows.length > 0 ? windows[windows.length - 1].windowEnd : -Infinity;
+  for (const partition of scope.owned) states.set(partition, stateAfterClose(deliveredOf(scope, partition), closedThrough, lastEnd));
+  return states;
 }
 
 /** The fast path: the instance owns every partition and none has delivered the window, so its rows of it are the whole window. */
