@@ -19,7 +19,7 @@ const os = require('node:os');
 const path = require('node:path');
 const Database = require('better-sqlite3');
 const { referenceLines } = require('../test/helpers/jsonl-reference');
-const { WHOLE } = require('../test/helpers/scopes');
+const { WHOLE, TEST_IDENTITY } = require('../test/helpers/scopes');
 
 const EVENTS = 20_000;
 const JSON_PARSE = 'baseline: JSON.parse(bytes.toString())';
@@ -109,7 +109,7 @@ async function tasksOf({ messages, clientIds, batch }, count) {
   const [oldJsonl, newJsonl, oldSqlite, newSqlite] = [sinkInput(), sinkInput(), sinkInput(), sinkInput()];
   const formatter = new JsonlFormatter((bytes) => count(bytes.length));
   const writeOldSqlite = oldSqliteWriter(path.join(TMP, 'old.db'));
-  const sqliteSink = createSqliteSink(path.join(TMP, 'new.db'));
+  const sqliteSink = createSqliteSink(path.join(TMP, 'new.db'), TEST_IDENTITY);
   await sqliteSink.open();
   return {
     [JSON_PARSE]: [() => { for (const m of messages) count(JSON.parse(m.toString()).url.page.length); }],

@@ -2,14 +2,32 @@
 import { parseCommandLine, redactedCommandLine } from './cli/flag-parser';
 import { MAIN_COMMAND, mainCommandOf, type MainCommand } from './cli/main-flags';
 import { ProgressDisplay } from './cli/display';
-import { formatDuration } from './cli/duration';
+import { formatDuration } from './windows/duration';
 import type { DeadLetterConfig } from './dead-letters/dead-letters';
-import type { EngineMetrics } from './pipeline/metrics';
+import { EngineMetrics } from './pipeline/metrics';
+import { resetJob } from './pipeline/reset';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
 import { isStoreRefusal } from './sinks/refusal';
 import { servedJobOf } from './http/job';
 import type { JobHttpServer } from './http/server';
+
+/** --reset: the store cleared for this job, the group rewound, nothing run. */
+async function reset(command: MainCommand): Promise<number> {
+  const progress = new ProgressDisplay(new EngineMetrics(), command.logFormat);
+  try {
+    await resetJob(command.config, (line) => progress.log(line));
+    progress.log('reset: done; the next run with these flags rebuilds every window');
+    return 0;
+  } catch (error) {
+    if (isStoreRefusal(error)) {
+      progress.error(`clickstream: ${error.message}`);
+      return error.exitCode;
+    }
+    progress.error(`clickstream: reset failed: ${messageOf(error)}`);
+    return 1;
+  }
+}
 
 async function run(command: MainCommand, argv: readonly string[]): Promise<number> {
   const deadLetters = command.config.deadLetters;
@@ -63,8 +81,9 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
     progress.log(`dashboard ${server.url}, metrics ${server.url}metrics${guarded}`, progress.format === 'json' ? { url: server.url } : {});
   }
   try {
-    // The store and the Kafka group are checked before anything is read or written.
-    await pipeline.open();
+    // The store and the Kafka group are checked before anything is read or written (with --repartition,
+    // once the internal topic the job reads exists: RepartitionRun opens the pipeline itself).
+    if (rekeying === null) await pipeline.open();
   } catch (error) {
     await pipeline.abandon();
     await server?.close();
@@ -123,7 +142,7 @@ function messageOf(error: unknown): string {
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(MAIN_COMMAND, argv, mainCommandOf);
   if ('exitCode' in parsed) return parsed.exitCode;
-  return run(parsed.command, argv);
+  return parsed.command.reset ? reset(parsed.command) : run(parsed.command, argv);
 }
 
 main(process.argv.slice(2)).then(

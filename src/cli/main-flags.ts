@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { parseDuration } from './duration';
+import { parseDuration } from '../windows/duration';
 import { CASSANDRA_FLAGS, cassandraConfigOf } from './cassandra-flags';
 import { KAFKA_CONNECTION_FLAGS, isKafkaConnectionFlag, kafkaConnectionOf } from './kafka-flags';
 import {
@@ -19,6 +19,7 @@ import type { HttpOptions } from '../http/options';
 import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
 import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
+import { jobIdentityOf } from '../pipeline/job-identity';
 import type { ClockConfig } from '../windows/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/file-dead-letters';
@@ -54,6 +55,11 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
     value: null,
     help: 'kafka: for a topic not keyed by client_id: re-key it (exactly once) into <group>-<topic>-repartition, which the job reads',
   },
+  {
+    name: 'reset',
+    value: null,
+    help: 'clear the store (every window, all progress) so it holds this job, move a Kafka group back to its earliest offsets, and exit; nothing is removed without it',
+  },
   { name: 'session-timeout', value: 'DURATION', help: 'kafka: a silent instance loses its partitions to the others after this', default: '30s' },
   ...KAFKA_CONNECTION_FLAGS,
   ...CASSANDRA_FLAGS,
@@ -73,6 +79,8 @@ export interface MainCommand {
   readonly clockNote: string;
   readonly http: HttpOptions | null;
   readonly logFormat: LogFormat | null;
+  /** --reset: clear the store and rewind the group for this job, instead of running it. */
+  readonly reset: boolean;
 }
 
 /** Validates the whole command line before anything starts; throws FlagError. */
@@ -91,12 +99,20 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
       clock,
       threads: integerFlag(flags, 'threads', 1, 256, Math.max(1, availableParallelism() - 1)),
       deadLetters: deadLettersOf(flags, source),
+      identity: jobIdentityOf(source, clock, windows, repartition?.input.topic ?? null),
     },
     repartition,
     clockNote: note,
     http: httpOptionsOf(flags),
     logFormat: logFormatOf(flags),
+    reset: resetOf(flags),
   };
+}
+
+/** Removing a store's windows takes the flag spelled out on the command line: a variable left set would clear the store at every start. */
+function resetOf(flags: RawFlags): boolean {
+  if (flags.fromEnvironment.has('reset')) throw new FlagError(`--reset is taken from the command line only, not from ${envNameOf('reset')}`);
+  return flags.has('reset');
 }
 
 function durationFlag(flags: RawFlags, name: string, min: number): number {

@@ -1,6 +1,7 @@
 import type { ClockConfig } from '../windows/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import type { SinkConfig } from '../sinks/config';
+import type { JobIdentity } from '../sinks/identity';
 import type { SourceConfig } from '../sources/config';
 import type { WindowSpec } from '../windows/spec';
 
@@ -15,6 +16,8 @@ export interface PipelineConfig {
   /** Aggregation worker threads. */
   readonly threads: number;
   readonly deadLetters: DeadLetterConfig;
+  /** What decides the job's rows, which its store records and checks. */
+  readonly identity: JobIdentity;
 }
 
 /**

@@ -95,7 +95,7 @@ export class Pipeline {
    * or a group ahead of its store, refuses the run here (StoreRefusal). `run` opens them if this was not called.
    */
   open(): Promise<Writer> {
-    this.opening ??= Writer.start(this.config.sink, this.source.job).then(async (writer) => {
+    this.opening ??= Writer.start(this.config.sink, this.source.job, this.config.identity).then(async (writer) => {
       this.writer = writer;
       await this.source.open?.(writer.store);
       return writer;
@@ -131,8 +131,8 @@ export class Pipeline {
         if (this.stopping) break;
       }
       this.throwIfFailed();
-      if (this.stopping) this.closes.advanceTo(this.clock.dueOnStop(this.arrivalTime()));
-      else this.closes.closeDue(Infinity);
+      // Without an assignment nothing was read, and there is nothing to close.
+      if (this.owned !== null) this.closeAtEnd();
       await this.dispatcher.drain();
       await Promise.all([...this.writes]);
       this.throwIfFailed();
@@ -150,6 +150,12 @@ export class Pipeline {
       await this.dispatcher.destroy();
       await this.deadLetters.close();
     }
+  }
+
+  /** The input ended (every window is due) or the run was stopped (only what the clock has passed is due). */
+  private closeAtEnd(): void {
+    if (this.stopping) this.closes.advanceTo(this.clock.dueOnStop(this.arrivalTime()));
+    else this.closes.closeDue(Infinity);
   }
 
   /**

@@ -26,6 +26,7 @@ export class RepartitionRun {
     const rekeying = `re-keying kafka:${config.input.topic} by client_id into ${config.topic} (group ${stage.group})`;
     let running = false;
     try {
+      await stage.prepare();
       // The job's store and group are checked before the stage writes anything.
       await pipeline.open();
       await stage.start();

@@ -113,13 +113,18 @@ export class Repartitioner {
     });
   }
 
-  /** Connects, creates the internal topic if absent (as many partitions as the input), and starts re-keying. */
-  async start(): Promise<void> {
+  /** Connects and creates the internal topic if absent (as many partitions as the input), so the job can open it. */
+  async prepare(): Promise<void> {
     const { input, topic } = this.config;
     await this.admin.connect();
     this.ends = await partitionStartsOf(this.admin, input.topic, this.group, input.fromBeginning);
     await this.admin.createTopics({ topics: [{ topic, numPartitions: this.ends.length }], waitForLeaders: true });
     this.outputPartitions = await this.ledPartitionsOf(topic);
+  }
+
+  /** Starts re-keying, once `prepare` is done. */
+  async start(): Promise<void> {
+    const { input } = this.config;
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: input.topic, fromBeginning: input.fromBeginning });

@@ -1,16 +1,17 @@
+import type { JobIdentity } from './identity';
 import type { Sink } from './sink';
 import type { SinkConfig } from './config';
 
-/** Opens the configured sink's module lazily, so a run loads only the driver it uses. */
-export function createSink(config: SinkConfig): Sink {
+/** Opens the configured sink's module lazily, so a run loads only the driver it uses; the sink writes for `identity`'s job. */
+export function createSink(config: SinkConfig, identity: JobIdentity): Sink {
   switch (config.kind) {
     case 'none':
       return (require('./none') as typeof import('./none')).createNoneSink();
     case 'jsonl':
       return (require('./jsonl') as typeof import('./jsonl')).createJsonlSink(config.path);
     case 'sqlite':
-      return (require('./sqlite/sqlite-sink') as typeof import('./sqlite/sqlite-sink')).createSqliteSink(config.path);
+      return (require('./sqlite/sqlite-sink') as typeof import('./sqlite/sqlite-sink')).createSqliteSink(config.path, identity);
     case 'cassandra':
-      return (require('./cassandra/cassandra-sink') as typeof import('./cassandra/cassandra-sink')).createCassandraSink(config.cassandra);
+      return (require('./cassandra/cassandra-sink') as typeof import('./cassandra/cassandra-sink')).createCassandraSink(config.cassandra, identity);
   }
 }

@@ -30,6 +30,10 @@ export function createJsonlSink(path: string): Sink {
     },
     // A file of lines cannot be read back cheaply; a restarted job re-emits (at-least-once).
     readPartitions: async () => new Map(),
+    async reset(_job, _partitionCount, rewind) {
+      await rewind();
+      return [];
+    },
     async close() {
       if (fd > 2) closeSync(fd);
       formatter = null;

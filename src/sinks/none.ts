@@ -7,6 +7,10 @@ export function createNoneSink(): Sink {
     open: async () => {},
     readPartitions: async () => new Map(),
     write: async () => {},
+    async reset(_job, _partitionCount, rewind) {
+      await rewind();
+      return [];
+    },
     close: async () => {},
   };
 }

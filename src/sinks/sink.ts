@@ -8,6 +8,10 @@ import type { WindowRows } from '../windows/window';
 export interface Sink {
   /** Whether the sink keeps the job's progress, so a restarted Kafka job resumes from it (not none, not stdout). */
   readonly keepsProgress: boolean;
+  /**
+   * Opens the store for the job the sink was made for, before anything is written: a store that holds
+   * another job, or that another live process writes, refuses it (StoreRefusal).
+   */
   open(): Promise<void>;
   /** What the store recorded of the job's input partitions (partitions never written are absent). */
   readPartitions(job: string): Promise<Map<number, PartitionState>>;
@@ -20,6 +24,14 @@ export interface Sink {
    * delivered it (only Cassandra can). Writing a window again leaves exactly the latest write's rows.
    */
   write(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void>;
+  /**
+   * --reset, instead of `open`: removes every window and all progress and records the sink's job; then
+   * `rewind` (the Kafka group back to its earliest offsets); then, for a Kafka job (`job`), records each
+   * of its `partitionCount` partitions as delivered through nothing, so its next run finds the group and
+   * the store in agreement. A failure part way leaves a store that refuses the next run, never one that
+   * resumes wrongly. Returns what it removed. Refused while another process writes the store.
+   */
+  reset(job: string | null, partitionCount: number, rewind: () => Promise<void>): Promise<readonly string[]>;
   close(): Promise<void>;
 }
 

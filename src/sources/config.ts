@@ -41,3 +41,8 @@ export type SourceConfig =
   | SyntheticSourceConfig
   | { readonly kind: 'file'; readonly path: string }
   | ({ readonly kind: 'kafka' } & KafkaSourceConfig);
+
+/** The job a Kafka source reads for, as the store keeps its progress: `group/topic`. */
+export function kafkaJobOf({ group, topic }: Pick<KafkaSourceConfig, 'group' | 'topic'>): string {
+  return `${group}/${topic}`;
+}

@@ -1,10 +1,13 @@
 import type { SinkConfig } from '../sinks/config';
+import type { JobIdentity } from '../sinks/identity';
 
 /** Messages between the main thread and the writer thread. */
 export interface WriterData {
   readonly sink: SinkConfig;
   /** The job whose progress is recorded per input partition with every write, or null when it is not kept. */
   readonly job: string | null;
+  /** What decides the job's rows: the store must hold this job or none. */
+  readonly identity: JobIdentity;
 }
 
 export type ToWriter =

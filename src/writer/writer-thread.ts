@@ -9,8 +9,8 @@ import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/wr
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.
 const port = parentPort!;
-const { sink: sinkConfig, job } = workerData as WriterData;
-const sink = createSink(sinkConfig);
+const { sink: sinkConfig, job, identity } = workerData as WriterData;
+const sink = createSink(sinkConfig, identity);
 /** The instance's current assignment, once the first arrived. */
 let scope: PartitionScope | null = null;
 const merger = new WindowMerger();

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { SinkConfig } from '../sinks/config';
+import type { JobIdentity } from '../sinks/identity';
 import { StoreRefusal } from '../sinks/refusal';
 import type { StoreProgress } from '../sources/source';
 
@@ -33,8 +34,8 @@ export class Writer {
   }
 
   /** Starts the thread and waits until its sink is open; a sink that refuses the job rejects with its StoreRefusal. */
-  static start(sink: SinkConfig, job: string | null): Promise<Writer> {
-    const data: WriterData = { sink, job };
+  static start(sink: SinkConfig, job: string | null, identity: JobIdentity): Promise<Writer> {
+    const data: WriterData = { sink, job, identity };
     const thread = new Worker(join(__dirname, 'writer-thread.js'), { workerData: data });
     return new Promise((resolve, reject) => {
       // A sink that cannot open leaves a live thread (and its driver's sockets): end it, or the

@@ -195,11 +195,13 @@ function readSqliteRows(path) {
   }
 }
 
+/** Through where every input partition of the job is durable in the SQLite file (-Infinity before any is recorded). */
 function sqliteProgress(path, job) {
   const Database = require('better-sqlite3');
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT closed_through FROM job_progress WHERE job = ?').pluck().get(job) ?? -Infinity;
+    const delivered = db.prepare('SELECT delivered_through FROM partition_progress WHERE job = ?').pluck().all(job);
+    return delivered.length === 0 || delivered.includes(null) ? -Infinity : Math.min(...delivered);
   } finally {
     db.close();
   }

@@ -143,6 +143,7 @@ function createHarness({
     clock: clock === 'event' ? { kind: 'event', idleTimeoutMs } : { kind: 'wall' },
     threads,
     deadLetters: { kind: 'file', path: join(dir, 'unused-dead-letters.jsonl') }, // unused: in memory
+    identity: { input: 'test', group: null, clock, windowMs, slideMs },
   };
   const pipeline = new Pipeline(config, { source, deadLetters, now });
   const seen = { closedThrough: -Infinity, durableThrough: -Infinity, durableWindows: 0 };

@@ -15,4 +15,7 @@ async function deliveredThrough(sink, job) {
   return states.length === 0 ? -Infinity : Math.min(...states.map((state) => state.delivered));
 }
 
-module.exports = { WHOLE, jobScope, deliveredThrough };
+/** The job tests' sinks write for: a Kafka job's, so that several sinks of one test may share a keyspace as its instances. */
+const TEST_IDENTITY = Object.freeze({ input: 'kafka:test', group: 'test', clock: 'event', windowMs: 120_000, slideMs: 60_000 });
+
+module.exports = { WHOLE, jobScope, deliveredThrough, TEST_IDENTITY };

@@ -9,6 +9,7 @@ const { referenceRows } = require('../helpers/reference');
 const { makeEvents } = require('../helpers/events');
 const { partitionOf, windowsOf } = require('../helpers/share-windows');
 const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-sink');
+const { TEST_IDENTITY } = require('../helpers/scopes');
 
 const { types } = cassandra;
 const KEYSPACE = `cs_shares_${Date.now()}`;
@@ -62,7 +63,7 @@ async function withSinks(name, count, use) {
   const keyspace = `${KEYSPACE}_${name}`;
   keyspaces.push(keyspace);
   const config = { contactPoints: [CASSANDRA_CONTACT], keyspace, localDataCenter: LOCAL_DC, tls: false };
-  const sinks = Array.from({ length: count }, () => createCassandraSink(config));
+  const sinks = Array.from({ length: count }, () => createCassandraSink(config, TEST_IDENTITY));
   for (const sink of sinks) await sink.open();
   try {
     await use(...sinks);

@@ -13,7 +13,7 @@ const { forEachConcurrently } = require('../../dist/sinks/cassandra/concurrency'
 const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/sinks/cassandra/partitions');
 const { planWindow, writeCql } = require('../../dist/sinks/cassandra/writes');
 const { CASSANDRA_TABLE_NAMES } = require('../../dist/sinks/cassandra/schema');
-const { WHOLE } = require('../helpers/scopes');
+const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;
@@ -229,7 +229,7 @@ function pick(rows, ...names) {
 }
 
 async function withSink(run, config = CONFIG) {
-  const sink = createCassandraSink(config);
+  const sink = createCassandraSink(config, TEST_IDENTITY);
   await sink.open();
   try {
     return await run(sink);
@@ -401,7 +401,7 @@ test('large single-partition batches of long UTF-8 strings are accepted', async 
 
 test('createSink opens the Cassandra sink; writing before open and bad keyspaces are refused', async () => {
   if (!(await requireServices())) return;
-  const sink = createSink({ kind: 'cassandra', cassandra: CONFIG });
+  const sink = createSink({ kind: 'cassandra', cassandra: CONFIG }, TEST_IDENTITY);
   try {
     await sink.write([FIRST_E1], WHOLE, Infinity);
     assert.unreachable('write before open must fail');
@@ -410,7 +410,7 @@ test('createSink opens the Cassandra sink; writing before open and bad keyspaces
   }
   await sink.open();
   await sink.close();
-  assert.throws(() => createCassandraSink({ ...CONFIG, keyspace: 'x; DROP KEYSPACE y' }), /not a CQL identifier/);
+  assert.throws(() => createCassandraSink({ ...CONFIG, keyspace: 'x; DROP KEYSPACE y' }, TEST_IDENTITY), /not a CQL identifier/);
 });
 
 test('a table of another design is reported by name at open', async () => {
@@ -421,7 +421,7 @@ test('a table of another design is reported by name at open', async () => {
     await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
     await client.execute(`CREATE TABLE ${keyspace}.windows (window_end bigint PRIMARY KEY, events int)`);
     try {
-      await createCassandraSink({ ...CONFIG, keyspace }).open();
+      await createCassandraSink({ ...CONFIG, keyspace }, TEST_IDENTITY).open();
       assert.unreachable('a foreign windows table must be refused');
     } catch (error) {
       assert.match(error.message, `table ${keyspace}.windows exists without column(s) day, window_start, window_ts, topics`);
@@ -488,7 +488,7 @@ async function outageProxy(target) {
  */
 async function writeThroughOutage({ sinkModule, windowModule, config, end, visits }) {
   const proxy = await outageProxy(config.contactPoints[0]);
-  const sink = require(sinkModule).createCassandraSink({ ...config, contactPoints: [proxy.contact] });
+  const sink = require(sinkModule).createCassandraSink({ ...config, contactPoints: [proxy.contact] }, TEST_IDENTITY);
   const window = require(windowModule).windowRows({ end, visits, visitors: [['Action', 'Die Hard', 2]] });
   await sink.open();
   proxy.down();
@@ -526,7 +526,7 @@ test('a write gives up once its retry budget is spent, saying what failed', asyn
   if (!(await requireServices())) return;
   const proxy = await outageProxy(CASSANDRA_CONTACT);
   const retry = { firstDelayMs: 50, maxDelayMs: 200, giveUpAfterMs: 1000 };
-  const sink = createCassandraSink({ ...CONFIG, contactPoints: [proxy.contact] }, { retry });
+  const sink = createCassandraSink({ ...CONFIG, contactPoints: [proxy.contact] }, TEST_IDENTITY, { retry });
   const end = E3 + 21 * SLIDE;
   try {
     await sink.open();
@@ -542,7 +542,7 @@ test('a write gives up once its retry budget is spent, saying what failed', asyn
 });
 
 test('no password in the error when the cluster cannot be reached', async () => {
-  const sink = createCassandraSink({ ...CONFIG, contactPoints: ['127.0.0.1:1'], username: 'u', password: 'SECRET-PW' });
+  const sink = createCassandraSink({ ...CONFIG, contactPoints: ['127.0.0.1:1'], username: 'u', password: 'SECRET-PW' }, TEST_IDENTITY);
   try {
     await sink.open();
     assert.unreachable('nothing listens on port 1');

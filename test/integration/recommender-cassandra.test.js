@@ -16,7 +16,7 @@ const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-si
 const { createCassandraReader } = require('../../dist/sinks/cassandra/cassandra-reader');
 const { createSqliteReader } = require('../../dist/sinks/sqlite/sqlite-reader');
 const { recommend } = require('../../dist/recommender/recommend');
-const { WHOLE } = require('../helpers/scopes');
+const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
 const KEYSPACE = `cs_test_rec_${Date.now()}`;
 const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
@@ -83,7 +83,7 @@ const REPLAYS = [
 ];
 
 async function writeBoth(windows) {
-  for (const sink of [createSqliteSink(DB), createCassandraSink(CONFIG)]) {
+  for (const sink of [createSqliteSink(DB, TEST_IDENTITY), createCassandraSink(CONFIG, TEST_IDENTITY)]) {
     await sink.open();
     try {
       await sink.write(windows, WHOLE, Infinity);

@@ -11,7 +11,7 @@ const { join } = require('node:path');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { runCli, readJsonl } = require('../helpers/cli');
 const { windowRows } = require('../helpers/window-rows');
-const { WHOLE } = require('../helpers/scopes');
+const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-cli-'));
 const VERSION = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
@@ -134,7 +134,7 @@ test('passwords come from files or the environment and appear in no output', asy
 
 test('-n3 works like -n 3', async () => {
   const db = join(dir, 'small.db');
-  const sink = createSqliteSink(db);
+  const sink = createSqliteSink(db, TEST_IDENTITY);
   await sink.open();
   await sink.write([windowRows({ end: 120_000, visitors: [['Action', 'A', 3], ['Action', 'B', 2], ['Action', 'C', 1], ['Drama', 'D', 1]], visits: [] })], WHOLE, Infinity);
   await sink.close();

@@ -7,7 +7,7 @@ const assert = require('uvu/assert');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { runCliSync } = require('../helpers/cli');
-const { WHOLE } = require('../helpers/scopes');
+const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-recommender-'));
 const DB = path.join(TMP, 'clickstream.db');
@@ -87,7 +87,7 @@ function assertUsageError(args, flag) {
 }
 
 test.before(async () => {
-  const sink = createSqliteSink(DB);
+  const sink = createSqliteSink(DB, TEST_IDENTITY);
   await sink.open();
   await sink.write(WINDOWS, WHOLE, Infinity);
   await sink.close();
@@ -176,7 +176,7 @@ test('a missing database is an error naming the path (exit 1), and is not create
 
 test('a database with tables but no windows is an empty store', async () => {
   const empty = path.join(TMP, 'empty', 'clickstream.db');
-  const sink = createSqliteSink(empty);
+  const sink = createSqliteSink(empty, TEST_IDENTITY);
   await sink.open();
   await sink.close();
   const result = cli('--store', `sqlite:${empty}`, '--client', 'c1', '--topic', 'Action', '-n', '5');

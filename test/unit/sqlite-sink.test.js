@@ -10,7 +10,7 @@ const { SQLITE_READS } = require('../../dist/sinks/sqlite/sqlite-reader');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { KeyOrder } = require('../../dist/sinks/sqlite/key-order');
 const { mergedCloses, random } = require('../helpers/emissions');
-const { WHOLE, jobScope, deliveredThrough } = require('../helpers/scopes');
+const { WHOLE, jobScope, deliveredThrough, TEST_IDENTITY } = require('../helpers/scopes');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-sqlite-sink-'));
 let nextDb = 0;
@@ -22,7 +22,7 @@ function freshPath() {
 }
 
 async function writeAll(dbPath, ...calls) {
-  const sink = createSqliteSink(dbPath);
+  const sink = createSqliteSink(dbPath, TEST_IDENTITY);
   await sink.open();
   try {
     for (const windows of calls) await sink.write(windows, WHOLE, Infinity);
@@ -59,11 +59,11 @@ const FIRST_E1 = windowRows({
 
 test.after(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-test('open creates the parent directory, the three tables and the progress table', async () => {
+test('open creates the parent directory, the three tables and its own records (progress, job, writer)', async () => {
   const dbPath = freshPath();
   await writeAll(dbPath);
   const tables = read(dbPath, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name);
-  assert.equal(tables, ['client_page_visits', 'page_unique_visitors', 'partition_progress', 'windows']);
+  assert.equal(tables, ['client_page_visits', 'page_unique_visitors', 'partition_progress', 'store_job', 'store_writer', 'windows']);
 });
 
 test('columns are exactly those of the JSONL rows, in order, times and counts as integers, names as text', async () => {
@@ -179,7 +179,7 @@ test('one call is one transaction: a bad window leaves none of the call written'
   const good = windowRows({ end: E2, visits: [['c1', 'Action', 'Alien', 1]], visitors: [['Action', 'Alien', 1]] });
   const broken = windowRows({ end: E3, visits: [['c1', 'Action', 'Heat', 1]], visitors: [['Action', 'Heat', 1]] });
   broken.clientPageVisits.pages.pop();
-  const sink = createSqliteSink(dbPath);
+  const sink = createSqliteSink(dbPath, TEST_IDENTITY);
   await sink.open();
   await sink.write([FIRST_E1], jobScope('g'), E1);
   try {
@@ -196,7 +196,7 @@ test('one call is one transaction: a bad window leaves none of the call written'
 });
 
 test('writing before open is refused', async () => {
-  const sink = createSqliteSink(freshPath());
+  const sink = createSqliteSink(freshPath(), TEST_IDENTITY);
   try {
     await sink.write([FIRST_E1], WHOLE, Infinity);
     assert.unreachable('write before open must fail');
@@ -207,7 +207,7 @@ test('writing before open is refused', async () => {
 
 test('progress is per job, survives reopening, and never moves back', async () => {
   const dbPath = freshPath();
-  let sink = createSqliteSink(dbPath);
+  let sink = createSqliteSink(dbPath, TEST_IDENTITY);
   await sink.open();
   assert.is(await deliveredThrough(sink, 'group/topic'), -Infinity);
   await sink.write([FIRST_E1], jobScope('group/topic'), E2);
@@ -215,7 +215,7 @@ test('progress is per job, survives reopening, and never moves back', async () =
   await sink.write([], jobScope('group/topic'), E1);
   await sink.write([], WHOLE, Infinity);
   await sink.close();
-  sink = createSqliteSink(dbPath);
+  sink = createSqliteSink(dbPath, TEST_IDENTITY);
   await sink.open();
   assert.is(await deliveredThrough(sink, 'group/topic'), E2);
   assert.is(await deliveredThrough(sink, 'other/topic'), E1);
@@ -351,7 +351,7 @@ test('a window with a duplicate key fails its whole call, progress included, and
     visitors: [['T', 'P', 99]],
   });
   const later = windowRows({ end: 32 * SLIDE, visits: [['c2', 'T', 'P', 2]], visitors: [['T', 'P', 1]] });
-  const sink = createSqliteSink(dbPath);
+  const sink = createSqliteSink(dbPath, TEST_IDENTITY);
   await sink.open();
   try {
     await sink.write([good], jobScope('j'), 30 * SLIDE);

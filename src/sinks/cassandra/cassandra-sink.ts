@@ -1,14 +1,17 @@
-import { policies } from 'cassandra-driver';
+import { type Client, policies } from 'cassandra-driver';
 import type { CassandraConfig } from './config';
+import type { JobIdentity } from '../identity';
 import type { PartitionScope, Sink } from '../sink';
+import { HEARTBEAT_MS, type StoreNames } from '../store-claim';
 import { connectClient } from './client';
 import { createWriteClock } from './write-clock';
 import { readCql } from './reads';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
-import { assertKeyspaceName } from './schema';
+import { CASSANDRA_TABLE_NAMES, assertKeyspaceName } from './schema';
 import { createSchema } from './setup';
 import type { Session } from './session';
 import { type JobScope, readPartitions, writeShare } from './shares';
+import { CassandraClaim, recordNothingDelivered, recordResetJob, refuseIfWritten } from './store-records';
 import { writeWindow } from './window-write';
 import { assertColumnsAlign, writeCql } from './writes';
 
@@ -16,17 +19,29 @@ export interface CassandraSinkOptions {
   readonly retry?: RetryPolicy;
 }
 
+function namesOf(keyspace: string): StoreNames {
+  return { store: `Cassandra keyspace ${keyspace}`, another: 'another keyspace (--keyspace OTHER)' };
+}
+
+/** Retries live in withRetry alone, with one budget, rather than stacked on the driver's own. */
+function connect(config: CassandraConfig): Promise<Client> {
+  return connectClient(config, { policies: { retry: new policies.retry.FallthroughRetryPolicy() } });
+}
+
 /**
  * `--sink cassandra`. Windows are written one after another, each with many requests in flight;
  * a write resolves once every request is acknowledged at LOCAL_QUORUM. A Kafka job, run as one
  * instance or several, writes through writeShare (shares.ts), which keeps its progress per input
- * partition; a job without a Kafka source keeps none, and writes its windows whole.
+ * partition; a job without a Kafka source keeps none, and writes its windows whole. Opening it claims
+ * the keyspace for `identity`'s job (store-records.ts).
  */
-export function createCassandraSink(config: CassandraConfig, options: CassandraSinkOptions = {}): Sink {
+export function createCassandraSink(config: CassandraConfig, identity: JobIdentity, options: CassandraSinkOptions = {}): Sink {
   const { keyspace } = config;
   assertKeyspaceName(keyspace);
   const retry = options.retry ?? DEFAULT_RETRY;
   let session: Session | undefined;
+  let claim: CassandraClaim | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   const opened = (): Session => {
     if (session === undefined) throw new Error(`the Cassandra sink of keyspace ${keyspace} is not open`);
     return session;
@@ -34,12 +49,19 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
   return {
     keepsProgress: true,
     async open() {
-      // Retries live in withRetry alone, with one budget, rather than stacked on the driver's own.
-      const client = await connectClient(config, { policies: { retry: new policies.retry.FallthroughRetryPolicy() } });
-      await createSchema(client, keyspace, retry).catch(async (error: unknown) => {
+      const client = await connect(config);
+      try {
+        await createSchema(client, keyspace, retry);
+        claim = new CassandraClaim(client, keyspace, identity);
+        await claim.take(namesOf(keyspace));
+      } catch (error) {
         await client.shutdown();
         throw error;
-      });
+      }
+      const renewing = claim;
+      // A renewal that fails is tried again at the next beat, well before the claim expires.
+      heartbeat = setInterval(() => void renewing.heartbeat().catch(() => undefined), HEARTBEAT_MS);
+      heartbeat.unref();
       session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry };
     },
     async readPartitions(job) {
@@ -47,6 +69,7 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
     },
     async write(windows, scope, closedThrough) {
       const current = opened();
+      await claim!.recordJobOnce();
       if (hasJob(scope)) {
         await writeShare(current, windows, scope, closedThrough);
         return;
@@ -55,7 +78,23 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
       windows.forEach(assertColumnsAlign);
       for (const window of windows) await writeWindow(current, window, `writing the window ending ${window.windowEnd} to ${keyspace}`);
     },
+    async reset(job, partitionCount, rewind) {
+      const client = await connect(config);
+      try {
+        await createSchema(client, keyspace, retry);
+        await refuseIfWritten(client, keyspace, namesOf(keyspace), identity);
+        for (const table of CASSANDRA_TABLE_NAMES) await client.execute(`TRUNCATE ${keyspace}.${table}`, [], { prepare: true });
+        await recordResetJob(client, keyspace, identity);
+        await rewind();
+        await recordNothingDelivered(client, keyspace, job, partitionCount);
+        return [`${namesOf(keyspace).store}: emptied its tables (${CASSANDRA_TABLE_NAMES.join(', ')}); it now holds this job, with nothing written yet`];
+      } finally {
+        await client.shutdown();
+      }
+    },
     async close() {
+      clearInterval(heartbeat);
+      await claim?.release().catch(() => undefined);
       await session?.client.shutdown();
       session = undefined;
     },

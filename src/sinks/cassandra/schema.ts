@@ -100,6 +100,17 @@ export const CASSANDRA_TABLES = {
     columns: { job: 'text', window_end: 'bigint', window_start: 'bigint' },
     key: '((job), window_end)',
   },
+  // The job the keyspace holds (§4.1), one row written with the first write: what decides its rows.
+  store_job: {
+    columns: { id: 'int', identity: 'text', recorded_at: 'bigint' },
+    key: '(id)',
+  },
+  // The processes writing the keyspace, one row each, written with a TTL and renewed while they write,
+  // so a writer that died is forgotten once its row expires. One partition: every opening reads it whole.
+  store_writers: {
+    columns: { id: 'int', writer: 'text', host: 'text', pid: 'int', since: 'bigint', heartbeat_at: 'bigint', identity: 'text' },
+    key: '((id), writer)',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type CassandraTable = keyof typeof CASSANDRA_TABLES;

@@ -86,13 +86,20 @@ function createTableSql(table: TableName): string {
 }
 
 /**
- * The sink's bookkeeping beside the three result tables: how far each job's input partitions are
- * written (delivered_through NULL: nothing yet, as a reset leaves it).
+ * The sink's bookkeeping beside the three result tables: how far each input partition of the job is
+ * written (delivered_through NULL: nothing yet, as a reset leaves it); the job the store holds, one row
+ * written with the first write; the process writing it, one row renewed while it writes.
  */
 const BOOKKEEPING = [
   'CREATE TABLE IF NOT EXISTS partition_progress (job TEXT NOT NULL, partition INTEGER NOT NULL, ' +
     'delivered_through INTEGER, ended INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (job, partition)) WITHOUT ROWID;',
+  'CREATE TABLE IF NOT EXISTS store_job (id INTEGER PRIMARY KEY CHECK (id = 1), identity TEXT NOT NULL, recorded_at INTEGER NOT NULL);',
+  'CREATE TABLE IF NOT EXISTS store_writer (id INTEGER PRIMARY KEY CHECK (id = 1), host TEXT NOT NULL, pid INTEGER NOT NULL, ' +
+    'since INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL, identity TEXT NOT NULL);',
 ];
+
+/** Tables a reset empties: the results and the progress (the job and writer records are rewritten). */
+export const RESET_TABLES = [...TABLE_NAMES, 'partition_progress', 'store_job'] as const;
 
 /** Every statement that makes an empty file the store, or brings an older one up to date; each is a no-op when already done. */
 export function schemaSql(): string {

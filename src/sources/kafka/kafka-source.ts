@@ -6,10 +6,10 @@ import { groupConsumerOf } from '../../kafka/group-consumer';
 import { pollGroupEnd } from '../../kafka/group-end';
 import { partitionedAssigner } from '../../kafka/partitioned-assignor';
 import { OwnerClaim } from '../../kafka/single-owner';
-import { type PartitionStart, partitionStartsOf } from '../../kafka/start';
+import { partitionStartsOf } from '../../kafka/start';
 import { StoreRefusal } from '../../sinks/refusal';
 import { OffsetCommits } from './commits';
-import type { KafkaSourceConfig } from '../config';
+import { type KafkaSourceConfig, kafkaJobOf } from '../config';
 import { PartitionProgress } from './partition-progress';
 import type { Assignment, Drained, Source, SourceEvent, StoreProgress } from '../source';
 
@@ -49,7 +49,7 @@ class KafkaSource implements Source {
   private readonly bridge = new BatchBridge<SourceEvent>(BUFFERED_BATCHES);
   private readonly commits: OffsetCommits;
   private progress: PartitionProgress | null = null;
-  private opening: Promise<PartitionStart[]> | null = null;
+  private connecting: Promise<void> | null = null;
   private starting: Promise<void> | null = null;
   /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
   private consuming = false;
@@ -61,7 +61,7 @@ class KafkaSource implements Source {
   constructor(private readonly config: KafkaSourceConfig) {
     const { topic, group, connection, shared, sessionTimeoutMs } = config;
     this.description = `kafka:${topic} (group ${group}, brokers ${connection.brokers.join(',')})`;
-    this.job = `${group}/${topic}`;
+    this.job = kafkaJobOf(config);
     const kafka = kafkaClientOf(connection, 'clickstream');
     this.admin = kafka.admin();
     this.consumer = groupConsumerOf(kafka, { group, sessionTimeoutMs, assigner: shared ? partitionedAssigner() : this.claim.assigner() });
@@ -82,10 +82,11 @@ class KafkaSource implements Source {
    * write, which would then be partial.
    */
   async open(store: StoreProgress): Promise<void> {
-    const starts = await this.opened();
+    const { topic, group, fromBeginning } = this.config;
+    await this.connected();
+    const starts = await partitionStartsOf(this.admin, topic, group, fromBeginning);
     const committed = starts.filter(({ committed }) => committed !== null);
     if (!store.kept || store.recorded || committed.length === 0) return;
-    const { group, topic } = this.config;
     const offsets = committed.map(({ partition, committed }) => `${partition}:${committed}`).join(', ');
     throw new StoreRefusal(
       `Kafka group ${group} has committed offsets on ${topic} (partition:offset ${offsets}) but the store holds no progress of this job, ` +
@@ -129,15 +130,16 @@ class KafkaSource implements Source {
     }
   }
 
-  private opened(): Promise<PartitionStart[]> {
-    const { topic, group, fromBeginning } = this.config;
-    this.opening ??= this.admin.connect().then(() => partitionStartsOf(this.admin, topic, group, fromBeginning));
-    return this.opening;
+  private connected(): Promise<void> {
+    this.connecting ??= this.admin.connect();
+    return this.connecting;
   }
 
+  /** Where the group stands now (the end offsets of --stop-at-end are those of this moment), then consuming. */
   private async start(): Promise<void> {
-    const { topic, fromBeginning, stopAtEnd } = this.config;
-    this.progress = new PartitionProgress(topic, await this.opened(), stopAtEnd);
+    const { topic, group, fromBeginning, stopAtEnd } = this.config;
+    await this.connected();
+    this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
     await this.consumer.connect();
