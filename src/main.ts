@@ -7,6 +7,7 @@ import type { DeadLetterConfig } from './dead-letters/dead-letters';
 import type { EngineMetrics } from './pipeline/metrics';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
+import { OUTPUT_CLOSED_EXIT_CODE, OutputClosedError } from './sinks/output-closed';
 import { servedJobOf } from './http/job';
 import type { JobHttpServer } from './http/server';
 
@@ -71,6 +72,11 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
     return 0;
   } catch (error) {
     progress.stop();
+    if (error instanceof OutputClosedError) {
+      // The reader has what it wanted (`| head`): no error, but the job did not finish, as with a tool SIGPIPE ends.
+      progress.logSummary(`stopped: ${error.message}`);
+      return OUTPUT_CLOSED_EXIT_CODE;
+    }
     progress.logSummary(`clickstream failed: ${messageOf(error)}`, 'error');
     return 1;
   } finally {

@@ -24,7 +24,9 @@ export type FromWriter =
   /** Per owned partition, the window end through which it is durable. */
   | { readonly type: 'assigned'; readonly delivered: ReadonlyArray<readonly [number, number]> }
   | { readonly type: 'closed' }
-  | { readonly type: 'failed'; readonly message: string };
+  | { readonly type: 'failed'; readonly message: string }
+  /** The sink's output was closed by its reader (`what`, e.g. standard output): the job stops, and that is no failure. */
+  | { readonly type: 'outputClosed'; readonly what: string };
 
 export interface DurableReport {
   readonly windows: number;

@@ -5,6 +5,7 @@ import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { WindowRows } from '../windows/window';
 import { isSharedSink, type PartitionScope, type SharedSink } from '../sinks/sink';
+import { OutputClosedError } from '../sinks/output-closed';
 
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.
@@ -25,7 +26,8 @@ function send(message: FromWriter, transfer: ArrayBuffer[] = []): void {
 
 function fail(error: unknown): void {
   failed = true;
-  send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  if (error instanceof OutputClosedError) send({ type: 'outputClosed', what: error.what });
+  else send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
 }
 
 async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[]): Promise<void> {

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import type { SinkConfig } from '../sinks/config';
+import { OutputClosedError } from '../sinks/output-closed';
 
 export interface Durable {
   readonly report: DurableReport;
@@ -10,7 +11,8 @@ export interface Durable {
 
 /**
  * The main thread's handle on the writer thread. `write` resolves when the windows are durable; the
- * first failure rejects every pending and later write, and the pipeline stops.
+ * first failure rejects every pending and later write, and the pipeline stops. An output its reader
+ * closed is an OutputClosedError, for the CLI to end quietly.
  */
 export class Writer {
   private readonly pending = new Map<number, { resolve(durable: Durable): void; reject(error: Error): void }>();
@@ -113,6 +115,9 @@ export class Writer {
         return;
       case 'failed':
         this.onFailure(new Error(`sink write failed: ${message.message}`));
+        return;
+      case 'outputClosed':
+        this.onFailure(new OutputClosedError(message.what));
         return;
       case 'ready':
         return;
