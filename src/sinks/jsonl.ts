@@ -7,9 +7,10 @@ import { columnsOf, type Names, type VisitRun, type WindowColumns, type WindowRo
 /**
  * One JSON object per row with a "table" field and the columns of that table. Written with synchronous
  * writes to the file descriptor, which also works for stdout from the writer thread; `-` means stdout,
- * where a write waits for the reader (writeFully).
+ * where a write waits for the reader (writeFully). `opening` is what jsonl-opening decided for the file:
+ * `truncate` replaces what it holds.
  */
-export function createJsonlSink(path: string): Sink {
+export function createJsonlSink(path: string, opening: 'append' | 'truncate'): Sink {
   let fd = -1;
   let formatter: JsonlFormatter | null = null;
   return {
@@ -17,7 +18,7 @@ export function createJsonlSink(path: string): Sink {
       if (path === '-') fd = 1;
       else {
         mkdirSync(dirname(path), { recursive: true });
-        fd = openSync(path, 'a');
+        fd = openSync(path, opening === 'truncate' ? 'w' : 'a');
       }
       const out = fd;
       const what = path === '-' ? 'standard output' : path;
