@@ -4,6 +4,7 @@ import { MAIN_COMMAND, mainCommandOf, type MainCommand } from './cli/main-flags'
 import { ProgressDisplay } from './cli/display';
 import { formatDuration } from './cli/duration';
 import type { DeadLetterConfig } from './dead-letters/dead-letters';
+import { createLineDeadLetters } from './dead-letters/line-dead-letters';
 import type { EngineMetrics } from './pipeline/metrics';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
@@ -21,7 +22,10 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
         ? { ...deadLetters, run: { time: new Date().toISOString(), command: redactedCommandLine(MAIN_COMMAND, argv) } }
         : deadLetters,
   };
-  const pipeline = new Pipeline(config);
+  // Dead letters on stderr share it with the progress display, which keeps its live line clear of them
+  // (they are written while the pipeline runs, when `progress` exists).
+  const onStderr = config.deadLetters.kind === 'stderr' ? { deadLetters: createLineDeadLetters((line) => progress.print(line)) } : {};
+  const pipeline = new Pipeline(config, onStderr);
   const progress = new ProgressDisplay(pipeline.metrics, command.logFormat);
   const rekeying =
     command.repartition === null
@@ -88,7 +92,7 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
 function warnIfAllRejected(progress: ProgressDisplay, metrics: EngineMetrics, deadLetters: DeadLetterConfig): void {
   const { received } = metrics;
   if (received === 0 || metrics.rejectedTotal() < received) return;
-  const where = deadLetters.kind === 'file' ? deadLetters.path : `kafka:${deadLetters.topic}`;
+  const where = deadLetters.kind === 'file' ? deadLetters.path : deadLetters.kind === 'stderr' ? 'standard error' : `kafka:${deadLetters.topic}`;
   progress.warn(`every one of the ${received.toLocaleString('en')} messages read was rejected; see the dead letters in ${where}`, {
     deadLetters: where,
   });

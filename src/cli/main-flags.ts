@@ -46,7 +46,7 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'rate', value: 'N|max', help: 'synthetic: events per second (default: the profile\'s nominal rate)' },
   { name: 'events', value: 'N', help: 'synthetic: stop after N events (then every open window is emitted)' },
   SEED_FLAG,
-  { name: 'dead-letter', value: 'PATH', help: 'rejected messages as JSON lines; kafka:TOPIC with Kafka', default: DEFAULT_DEAD_LETTER_PATH },
+  { name: 'dead-letter', value: 'PATH', help: 'rejected messages as JSON lines (appended); - = stderr; kafka:TOPIC with Kafka', default: DEFAULT_DEAD_LETTER_PATH },
   { name: 'topic', value: 'TOPIC', help: 'kafka: topic to consume, e.g. dev-stream or production' },
   { name: 'group', value: 'GROUP', help: 'kafka: consumer group', default: 'clickstream' },
   { name: 'from-beginning', value: null, help: 'kafka: a new group starts at the earliest offset (default: latest)' },
@@ -196,6 +196,7 @@ function sessionTimeoutOf(flags: RawFlags): number {
 
 function deadLettersOf(flags: RawFlags, source: SourceConfig): DeadLetterConfig {
   const target = stringFlag(flags, 'dead-letter');
+  if (target === '-') return { kind: 'stderr' };
   if (!target.startsWith('kafka:')) return { kind: 'file', path: target };
   if (source.kind !== 'kafka') throw new FlagError('--dead-letter kafka:TOPIC needs --source kafka');
   const topic = target.slice('kafka:'.length);
