@@ -4,10 +4,12 @@ import { MAIN_COMMAND, mainCommandOf, type MainCommand } from './cli/main-flags'
 import { ProgressDisplay } from './cli/display';
 import { formatDuration } from './windows/duration';
 import type { DeadLetterConfig } from './dead-letters/dead-letters';
+import { createLineDeadLetters } from './dead-letters/line-dead-letters';
 import { EngineMetrics } from './pipeline/metrics';
 import { resetJob } from './pipeline/reset';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
+import { OUTPUT_CLOSED_EXIT_CODE, OutputClosedError } from './sinks/output-closed';
 import { isStoreRefusal } from './sinks/refusal';
 import { servedJobOf } from './http/job';
 import type { JobHttpServer } from './http/server';
@@ -39,7 +41,10 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
         ? { ...deadLetters, run: { time: new Date().toISOString(), command: redactedCommandLine(MAIN_COMMAND, argv) } }
         : deadLetters,
   };
-  const pipeline = new Pipeline(config);
+  // Dead letters on stderr share it with the progress display, which keeps its live line clear of them
+  // (they are written while the pipeline runs, when `progress` exists).
+  const onStderr = config.deadLetters.kind === 'stderr' ? { deadLetters: createLineDeadLetters((line) => progress.print(line)) } : {};
+  const pipeline = new Pipeline(config, onStderr);
   const progress = new ProgressDisplay(pipeline.metrics, command.logFormat);
   const rekeying =
     command.repartition === null
@@ -105,8 +110,16 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   }
 }
 
-/** A refusal (the store or group would be harmed; nothing was read or written) says why and exits 2 or 1; any other failure exits 1. */
+/**
+ * A refusal (the store or group would be harmed; nothing was read or written) says why and exits 2 or
+ * 1; a reader that went away (`| head`) has what it wanted: no error, but the job did not finish, as
+ * with a tool SIGPIPE ends (141); any other failure exits 1.
+ */
 function failed(progress: ProgressDisplay, error: unknown): number {
+  if (error instanceof OutputClosedError) {
+    progress.logSummary(`stopped: ${error.message}`);
+    return OUTPUT_CLOSED_EXIT_CODE;
+  }
   if (isStoreRefusal(error)) {
     progress.error(`clickstream: ${error.message}`);
     return error.exitCode;
@@ -119,7 +132,7 @@ function failed(progress: ProgressDisplay, error: unknown): number {
 function warnIfAllRejected(progress: ProgressDisplay, metrics: EngineMetrics, deadLetters: DeadLetterConfig): void {
   const { received } = metrics;
   if (received === 0 || metrics.rejectedTotal() < received) return;
-  const where = deadLetters.kind === 'file' ? deadLetters.path : `kafka:${deadLetters.topic}`;
+  const where = deadLetters.kind === 'file' ? deadLetters.path : deadLetters.kind === 'stderr' ? 'standard error' : `kafka:${deadLetters.topic}`;
   progress.warn(`every one of the ${received.toLocaleString('en')} messages read was rejected; see the dead letters in ${where}`, {
     deadLetters: where,
   });

@@ -91,6 +91,11 @@ export class ProgressDisplay {
     this.out.write(`${this.live ? '\r\x1b[K' : ''}${[prefix + msg, ...textOf(fields)].join(' | ')}\n`);
   }
 
+  /** A line that is not a log line (a dead letter, with `--dead-letter -`), as it is, clear of the live progress line. */
+  print(line: string): void {
+    this.out.write(`${this.live ? '\r\x1b[K' : ''}${line}\n`);
+  }
+
   warn(msg: string, fields: Record<string, unknown> = {}): void {
     this.log(msg, fields, 'warn');
   }

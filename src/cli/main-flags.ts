@@ -24,6 +24,7 @@ import type { ClockConfig } from '../windows/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/file-dead-letters';
 import type { SinkConfig } from '../sinks/config';
+import { jsonlFileStateOf, jsonlOpeningOf, type IfExists, type JsonlFileState } from '../sinks/jsonl-opening';
 import type { RepartitionConfig, SourceConfig } from '../sources/config';
 import { nominalRate, profileNamed } from '../sources/synthetic/profiles';
 import { DEFAULT_SQLITE_PATH } from '../sinks/sqlite/schema';
@@ -35,6 +36,7 @@ const CLOCK_DEFAULTS = 'event for file sources, wall for kafka and synthetic';
 export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'source', value: 'SOURCE', help: 'synthetic:dev | synthetic:production | file:PATH (- = stdin) | kafka', default: 'synthetic:dev' },
   { name: 'sink', value: 'SINK', help: 'sqlite:PATH | cassandra | jsonl:PATH (- = stdout) | none', default: `sqlite:${DEFAULT_SQLITE_PATH}` },
+  { name: 'if-exists', value: 'append|overwrite', help: 'jsonl:PATH: what to do with a file that is not empty (default: refuse to start)' },
   { name: 'batch', value: 'DURATION', help: 'batch interval; durations like 500ms, 5s, 2m, 1h', default: '5s' },
   { name: 'window', value: 'DURATION', help: 'window length, a multiple of --batch', default: '2m' },
   { name: 'slide', value: 'DURATION', help: 'slide interval, a multiple of --batch, at most --window', default: '1m' },
@@ -45,7 +47,7 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
   { name: 'rate', value: 'N|max', help: 'synthetic: events per second (default: the profile\'s nominal rate)' },
   { name: 'events', value: 'N', help: 'synthetic: stop after N events (then every open window is emitted)' },
   SEED_FLAG,
-  { name: 'dead-letter', value: 'PATH', help: 'rejected messages as JSON lines; kafka:TOPIC with Kafka', default: DEFAULT_DEAD_LETTER_PATH },
+  { name: 'dead-letter', value: 'PATH', help: 'rejected messages as JSON lines (appended); - = stderr; kafka:TOPIC with Kafka', default: DEFAULT_DEAD_LETTER_PATH },
   { name: 'topic', value: 'TOPIC', help: 'kafka: topic to consume, e.g. dev-stream or production' },
   { name: 'group', value: 'GROUP', help: 'kafka: consumer group', default: 'clickstream' },
   { name: 'from-beginning', value: null, help: 'kafka: a new group starts at the earliest offset (default: latest)' },
@@ -69,7 +71,14 @@ export const MAIN_FLAGS: readonly FlagDefinition[] = [
   VERSION_FLAG,
 ];
 
-export const MAIN_COMMAND: CommandDefinition = { name: 'clickstream', flags: MAIN_FLAGS };
+export const MAIN_COMMAND: CommandDefinition = {
+  name: 'clickstream',
+  flags: MAIN_FLAGS,
+  about: `Exit status: 0 done (also after SIGINT/SIGTERM); 1 failed; 2 refused before anything started (a bad
+command line, a --sink jsonl:PATH file with rows in it and no --if-exists); 141 the reader of standard
+output (jsonl:-) went away, as in | head, and the job stopped.
+`,
+};
 
 export interface MainCommand {
   readonly config: PipelineConfig;
@@ -210,6 +219,7 @@ function sessionTimeoutOf(flags: RawFlags): number {
 
 function deadLettersOf(flags: RawFlags, source: SourceConfig): DeadLetterConfig {
   const target = stringFlag(flags, 'dead-letter');
+  if (target === '-') return { kind: 'stderr' };
   if (!target.startsWith('kafka:')) return { kind: 'file', path: target };
   if (source.kind !== 'kafka') throw new FlagError('--dead-letter kafka:TOPIC needs --source kafka');
   const topic = target.slice('kafka:'.length);
@@ -221,10 +231,35 @@ function sinkOf(flags: RawFlags): SinkConfig {
   const sink = stringFlag(flags, 'sink');
   const usesCassandra = CASSANDRA_FLAGS.some((flag) => flags.has(flag.name));
   if (sink !== 'cassandra' && usesCassandra) throw new FlagError('the Cassandra flags apply only to --sink cassandra');
-  if (sink === 'none') return { kind: 'none' };
-  if (sink === 'cassandra') return { kind: 'cassandra', cassandra: cassandraConfigOf(flags) };
   const [kind, ...rest] = sink.split(':');
   const path = rest.join(':');
-  if ((kind === 'sqlite' || kind === 'jsonl') && path !== '') return { kind, path };
+  const isJsonlFile = kind === 'jsonl' && path !== '' && path !== '-';
+  if (flags.has('if-exists') && !isJsonlFile) throw new FlagError('--if-exists applies only to --sink jsonl:PATH with a file PATH (not -)');
+  if (sink === 'none') return { kind: 'none' };
+  if (sink === 'cassandra') return { kind: 'cassandra', cassandra: cassandraConfigOf(flags) };
+  if (kind === 'jsonl' && path !== '') return { kind, path, opening: isJsonlFile ? jsonlOpening(flags, path) : 'append' };
+  if (kind === 'sqlite' && path !== '') return { kind, path };
   throw new FlagError(`--sink must be sqlite:PATH, cassandra, jsonl:PATH or none, not "${sink}"`);
+}
+
+/** A file with rows in it is refused here, before anything starts, unless --if-exists says what to do with them. */
+function jsonlOpening(flags: RawFlags, path: string): 'append' | 'truncate' {
+  const opening = jsonlOpeningOf(path, fileStateOf(path), ifExistsOf(flags));
+  if (opening.action === 'refuse') throw new FlagError(`--sink jsonl:${opening.message}`);
+  return opening.action;
+}
+
+function ifExistsOf(flags: RawFlags): IfExists | null {
+  const value = flags.get('if-exists');
+  if (value === undefined) return null;
+  if (value !== 'append' && value !== 'overwrite') throw new FlagError(`--if-exists must be append or overwrite, not "${String(value)}"`);
+  return value;
+}
+
+function fileStateOf(path: string): JsonlFileState {
+  try {
+    return jsonlFileStateOf(path);
+  } catch (error) {
+    throw new FlagError(`--sink jsonl:${path}: cannot look at it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
 }

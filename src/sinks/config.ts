@@ -3,7 +3,8 @@ import type { CassandraConfig } from './cassandra/config';
 /** Which sink the writer thread opens; plain data, so it can be handed to the thread. */
 export type SinkConfig =
   | { readonly kind: 'none' }
-  | { readonly kind: 'jsonl'; readonly path: string }
+  /** `truncate`: the file's rows are replaced (--if-exists overwrite); see jsonl-opening. */
+  | { readonly kind: 'jsonl'; readonly path: string; readonly opening: 'append' | 'truncate' }
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'cassandra'; readonly cassandra: CassandraConfig };
 

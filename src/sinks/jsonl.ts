@@ -1,14 +1,17 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ownsEveryPartition } from './partition-states';
 import type { Sink } from './sink';
+import { writeFully } from './write-fully';
 import { columnsOf, type Names, type VisitRun, type WindowColumns, type WindowRows } from '../windows/window';
 
 /**
- * One JSON object per row with a "table" field and the columns of that table. Written with synchronous writes to the file
- * descriptor, which also works for stdout from the writer thread; `-` means stdout.
+ * One JSON object per row with a "table" field and the columns of that table. Written with synchronous
+ * writes to the file descriptor, which also works for stdout from the writer thread; `-` means stdout,
+ * where a write waits for the reader (writeFully). `opening` is what jsonl-opening decided for the file:
+ * `truncate` replaces what it holds.
  */
-export function createJsonlSink(path: string): Sink {
+export function createJsonlSink(path: string, opening: 'append' | 'truncate'): Sink {
   let fd = -1;
   let formatter: JsonlFormatter | null = null;
   return {
@@ -17,10 +20,11 @@ export function createJsonlSink(path: string): Sink {
       if (path === '-') fd = 1;
       else {
         mkdirSync(dirname(path), { recursive: true });
-        fd = openSync(path, 'a');
+        fd = openSync(path, opening === 'truncate' ? 'w' : 'a');
       }
       const out = fd;
-      formatter = new JsonlFormatter((bytes) => writeAll(out, bytes));
+      const what = path === '-' ? 'standard output' : path;
+      formatter = new JsonlFormatter((bytes) => writeFully(out, bytes, what));
     },
     async write(windows, scope) {
       if (formatter === null) throw new Error(`jsonl sink ${path} is not open`);
@@ -39,11 +43,6 @@ export function createJsonlSink(path: string): Sink {
       formatter = null;
     },
   };
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 /** Bytes handed to the output at once: large sequential writes, few system calls. */

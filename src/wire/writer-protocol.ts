@@ -26,7 +26,10 @@ export type FromWriter =
   | { readonly type: 'assigned'; readonly delivered: ReadonlyArray<readonly [number, number]> }
   | { readonly type: 'closed' }
   /** `exitCode`: the sink refused the job (StoreRefusal) before writing anything. */
-  | { readonly type: 'failed'; readonly message: string; readonly exitCode?: 1 | 2 };
+  | { readonly type: 'failed'; readonly message: string; readonly exitCode?: 1 | 2 }
+
+  /** The sink's output was closed by its reader (`what`, e.g. standard output): the job stops, and that is no failure. */
+  | { readonly type: 'outputClosed'; readonly what: string };
 
 export interface DurableReport {
   readonly windows: number;

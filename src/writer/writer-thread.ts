@@ -5,6 +5,7 @@ import { isStoreRefusal } from '../sinks/refusal';
 import type { PartitionScope } from '../sinks/sink';
 import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
+import { OutputClosedError } from '../sinks/output-closed';
 
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.
@@ -24,6 +25,10 @@ function send(message: FromWriter, transfer: ArrayBuffer[] = []): void {
 
 function fail(error: unknown): void {
   failed = true;
+  if (error instanceof OutputClosedError) {
+    send({ type: 'outputClosed', what: error.what });
+    return;
+  }
   const message = error instanceof Error ? error.message : String(error);
   send({ type: 'failed', message, ...(isStoreRefusal(error) ? { exitCode: error.exitCode } : {}) });
 }

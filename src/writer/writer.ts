@@ -5,6 +5,7 @@ import type { SinkConfig } from '../sinks/config';
 import type { JobIdentity } from '../sinks/identity';
 import { StoreRefusal } from '../sinks/refusal';
 import type { StoreProgress } from '../sources/source';
+import { OutputClosedError } from '../sinks/output-closed';
 
 export interface Durable {
   readonly report: DurableReport;
@@ -13,7 +14,8 @@ export interface Durable {
 
 /**
  * The main thread's handle on the writer thread. `write` resolves when the windows are durable; the
- * first failure rejects every pending and later write, and the pipeline stops.
+ * first failure rejects every pending and later write, and the pipeline stops. An output its reader
+ * closed is an OutputClosedError, for the CLI to end quietly.
  */
 export class Writer {
   private readonly pending = new Map<number, { resolve(durable: Durable): void; reject(error: Error): void }>();
@@ -118,6 +120,9 @@ export class Writer {
         this.onFailure(
           message.exitCode === undefined ? new Error(`sink write failed: ${message.message}`) : new StoreRefusal(message.message, message.exitCode),
         );
+        return;
+      case 'outputClosed':
+        this.onFailure(new OutputClosedError(message.what));
         return;
       case 'ready':
         return;

@@ -31,28 +31,11 @@ function startCli(script, args, { input, env, timeoutMs = 240_000 } = {}) {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
   // A process that exits without reading all of `input` closes the pipe under us: not an error here.
   child.stdin.on('error', () => undefined);
-  const run = { child, pid: child.pid, result: null, exited: null, output: () => ({ stdout, stderr }) };
-  run.exited = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stderr.slice(-4000)}`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      run.result = { code, signal, stdout, stderr };
-      resolve(run.result);
-    });
-  });
+  const { ended, output } = collect(child, `${script} ${args.join(' ')}`, timeoutMs);
+  const run = { child, pid: child.pid, result: null, exited: null, output };
+  run.exited = ended.then((result) => (run.result = result));
   if (input !== undefined) child.stdin.end(input);
   else child.stdin.end();
   return run;
@@ -93,6 +76,47 @@ function runCliSync(script, args, { input, env, timeoutMs = 120_000 } = {}) {
   return { code: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs a bash command line, as a user types one, from the repository root: a real shell pipeline
+ * (`clickstream --sink jsonl:- | head -n 3`), whose pipes are pipes, not the socket pairs Node gives a
+ * child. `clickstream` is `node dist/main.js`; `env` adds variables (paths, so nothing needs quoting).
+ * Resolves with { code, signal, stdout, stderr } of bash; rejects as startCli's `exited` does.
+ */
+function runShell(command, { env, timeoutMs = 120_000 } = {}) {
+  const script = `clickstream() { "$TEST_NODE_BIN" "$TEST_MAIN_JS" "$@"; }\n${command}`;
+  const paths = { TEST_NODE_BIN: process.execPath, TEST_MAIN_JS: join(ROOT, 'dist', 'main.js') };
+  const child = spawn('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...paths, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child, `bash -c ${JSON.stringify(command)}`, timeoutMs).ended;
+}
+
+/**
+ * A child's stdout and stderr as text: `output()` is what came so far; `ended` resolves with
+ * { code, signal, stdout, stderr } once it has ended and closed its streams, and rejects if it cannot be
+ * spawned, or after `timeoutMs`, having SIGKILLed it (the message names `what` and ends with the last
+ * 4000 characters of stderr).
+ */
+function collect(child, what, timeoutMs) {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const ended = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not finish in ${timeoutMs} ms\n${stderr.slice(-4000)}`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { ended, output: () => ({ stdout, stderr }) };
+}
+
 /** For waitFor's stopIf: why waiting on `run` (from startCli) is pointless (it ended), or null. */
 function endedFirst(run) {
   return () => run.result && `the run ended first (code ${run.result.code}): ${run.result.stderr.slice(-1500)}`;
@@ -128,4 +152,4 @@ function readDeadLetters(path) {
   return readJsonl(path).filter((entry) => !('run' in entry));
 }
 
-module.exports = { ROOT, startCli, startMain, runCli, runCliSync, endedFirst, rssKiB, finalLogOf, readJsonl, readDeadLetters };
+module.exports = { ROOT, startCli, startMain, runCli, runCliSync, runShell, endedFirst, rssKiB, finalLogOf, readJsonl, readDeadLetters };

@@ -1,15 +1,15 @@
 'use strict';
 // What every command shares (--version, usage names, flags from the environment, secrets, typo
 // suggestions, the help hint once, -n3), the job's log lines and summary, its default clock, its
-// refusals of flags that would do nothing, dead-letter run markers and the all-rejected warning, and
-// the recommender's missing-store and unknown-topic messages.
+// refusals of flags that would do nothing, dead-letter run markers, dead letters on stderr, the
+// all-rejected warning, and the recommender's missing-store and unknown-topic messages.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
-const { runCli, readJsonl } = require('../helpers/cli');
+const { ROOT, runCli, readJsonl } = require('../helpers/cli');
 const { windowRows } = require('../helpers/window-rows');
 const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
@@ -229,6 +229,23 @@ test('a run whose every message is rejected warns with the dead-letter path; eac
   const fine = await run('main.js', ['--source', 'file:-', '--sink', 'none', '--dead-letter', join(dir, 'none-rejected.jsonl'), '--log-format', 'json'], { input: `${event('a', 'X', 1)}\n` });
   assert.not.ok(logLines(fine.stderr).some((line) => line.level === 'warn'));
   assert.is(readFileSync(join(dir, 'none-rejected.jsonl'), 'utf8'), '', 'no marker without dead letters');
+});
+
+test('--dead-letter - writes the dead letters to standard error as JSON lines among the log lines, and no file', async () => {
+  const input = ['not json', event('a', 'X', 1), '{"client_id": 5}'].join('\n') + '\n';
+  const result = await run('main.js', ['--source', 'file:-', '--sink', 'none', '--dead-letter', '-', '--log-format', 'json'], { input });
+  assert.is(result.code, 0, result.stderr);
+  const lines = logLines(result.stderr);
+  const letters = lines.filter((line) => 'reason' in line);
+  assert.equal(letters.map((letter) => [letter.reason, letter.position, letter.raw]), [
+    ['invalid_json', { kind: 'line', line: 1 }, 'not json'],
+    ['wrong_type', { kind: 'line', line: 3 }, '{"client_id": 5}'],
+  ]);
+  assert.ok(lines.filter((line) => !('reason' in line)).every((line) => line.level === 'info' && 'msg' in line), 'the rest are log lines');
+  assert.not.ok(lines.some((line) => 'run' in line), 'a stream belongs to one run: no run marker');
+  assert.not.ok(existsSync(join(ROOT, '-')), 'no file named -');
+  const pretty = await run('main.js', ['--source', 'file:-', '--sink', 'none', '--dead-letter', '-', '--log-format', 'pretty'], { input });
+  assert.is(pretty.stderr.split('\n').filter((line) => line.startsWith('{"reason":"invalid_json"')).length, 1, pretty.stderr);
 });
 
 test.run();

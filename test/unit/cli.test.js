@@ -35,7 +35,7 @@ for (const [args, named] of BAD) {
 test('--help lists every flag and exits 0', async () => {
   const run = await runCli('main.js', ['--help'], { timeoutMs: 20_000 });
   assert.is(run.code, 0);
-  for (const flag of ['--source', '--sink', '--batch', '--window', '--slide', '--clock', '--lateness', '--idle-timeout', '--threads', '--rate', '--events', '--seed', '--dead-letter', '--cassandra']) {
+  for (const flag of ['--source', '--sink', '--batch', '--window', '--slide', '--clock', '--lateness', '--idle-timeout', '--threads', '--rate', '--events', '--seed', '--dead-letter', '--if-exists', '--cassandra']) {
     assert.match(run.stdout, flag);
   }
 });

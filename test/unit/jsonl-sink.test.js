@@ -95,11 +95,11 @@ test('a window whose columns differ in length, or whose count is not a 32-bit co
 test('the sink appends each call to the file, and the file is the reference bytes', async () => {
   const file = path.join(TMP, 'nested', 'out.jsonl');
   const closes = mergedCloses({ seed: 99, shards: 2, closes: 4 });
-  let sink = createJsonlSink(file);
+  let sink = createJsonlSink(file, 'append');
   await sink.open();
   for (const windows of closes.slice(0, 2)) await sink.write(windows, WHOLE, Infinity);
   await sink.close();
-  sink = createJsonlSink(file);
+  sink = createJsonlSink(file, 'append');
   await sink.open();
   for (const windows of closes.slice(2)) await sink.write(windows, jobScope('g/t'), 0);
   assert.is(await deliveredThrough(sink, 'g/t'), -Infinity);
