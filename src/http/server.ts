@@ -16,11 +16,12 @@ interface Asset {
 }
 
 /**
- * The dashboard's files: its own from src/http/dashboard (plain files, nothing to build), and the chart
- * library from the installed uplot package. Read once at start; nothing is fetched from elsewhere.
+ * The dashboard's files: its own, which the build copies from src/http/dashboard beside this module
+ * (plain files, nothing to compile; an installed package has no src/), and the chart library from the
+ * installed uplot package. Read once at start; nothing is fetched from elsewhere.
  */
 function loadAssets(): Map<string, Asset> {
-  const dashboard = (name: string) => readFileSync(join(__dirname, '..', '..', 'src', 'http', 'dashboard', name));
+  const dashboard = (name: string) => readFileSync(join(__dirname, 'dashboard', name));
   const uplot = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`));
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', body: dashboard('index.html') }],
