@@ -17,7 +17,7 @@ import {
 import { HTTP_FLAGS, httpOptionsOf } from './http-flags';
 import type { HttpOptions } from '../http/options';
 import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
-import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
+import { SEED_FLAG, checkInputFile, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
 import type { ClockConfig } from '../pipeline/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
@@ -82,7 +82,7 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
   const { source, repartition } = repartitionOf(flags, sourceOf(flags, sink));
   const { clock, note } = clockOf(flags, source);
   const windows = windowSpecOf(flags, batchMs, clock);
-  return {
+  const command: MainCommand = {
     config: {
       source,
       sink,
@@ -97,6 +97,8 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
     http: httpOptionsOf(flags),
     logFormat: logFormatOf(flags),
   };
+  checkInputFile(source);
+  return command;
 }
 
 function durationFlag(flags: RawFlags, name: string, min: number): number {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DEFAULT_SQLITE_PATH, TABLE_NAMES } from '../stores/sqlite/schema';
+import { openingSqlite } from '../stores/sqlite/open-error';
 import { EMPTY_STORE } from './empty-store';
 import type { RankedPage, RecommenderStore } from './store';
 
@@ -64,8 +65,8 @@ export class MissingDatabaseError extends Error {}
 /** Reads what the SQLite sink wrote, read-only. A database without our tables is empty; a missing one is an error. */
 export function createSqliteStore(path: string): RecommenderStore {
   if (!existsSync(path)) throw new MissingDatabaseError(`no SQLite database at ${path} (is the path right? the job writes ${DEFAULT_SQLITE_PATH} by default)`);
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  if (hasAllTables(db)) return sqliteStore(db);
+  const db = openingSqlite(path, () => new Database(path, { readonly: true, fileMustExist: true }));
+  if (openingSqlite(path, () => hasAllTables(db))) return sqliteStore(db);
   db.close();
   return EMPTY_STORE;
 }

@@ -6,6 +6,7 @@ import { columnsOf, type WindowColumns, type WindowRows } from '../../windows/wi
 import type { Progress, Sink } from '../sink';
 import { KeyOrder } from './key-order';
 import { type ColumnKind, type TableName, TABLES, TABLE_NAMES, columnsOf as tableColumns } from '../../stores/sqlite/schema';
+import { openingSqlite } from '../../stores/sqlite/open-error';
 
 const SQLITE_TYPE: Record<ColumnKind, string> = { time: 'INTEGER', count: 'INTEGER', text: 'TEXT' };
 
@@ -258,7 +259,7 @@ export function createSqliteSink(path: string): Sink {
   };
   return {
     async open() {
-      const db = openDatabase(path);
+      const db = openingSqlite(path, () => openDatabase(path));
       opened = { db, writeWindows: prepareWriteWindows(db), readProgress: prepareReadProgress(db), checkpointer: null };
     },
     async writeWindows(windows, progress) {
