@@ -3,7 +3,7 @@
 // the API's 400s, the token rule, and the refusal to bind beyond loopback without a token.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
@@ -234,8 +234,10 @@ test('/api/recommendations answers exactly what clickstream-recommend --json pri
     assert.is(api.status, 200, api.text);
     assert.is(api.type, 'application/json; charset=utf-8');
     assert.is(`${api.text}\n`, cli.stdout, JSON.stringify(query));
+    // The note is what the CLI says on stderr, naming the job's store instead of the server's file.
     const note = api.headers.get('clickstream-note');
-    assert.is(note === null ? '' : `${decodeURIComponent(note)}\n`, cli.stderr, 'the note is what the CLI says on stderr');
+    assert.is(note === null ? '' : `${decodeURIComponent(note)}\n`, cli.stderr.replace(`sqlite:${db}`, "the job's store"), 'the note');
+    assert.not.match(note ?? '', dir, 'no path of the server');
   }
 });
 
@@ -247,6 +249,76 @@ test('/api/stats: the counters the dashboard plots', async () => {
   assert.is(stats.kafkaLag, null);
   assert.ok(Array.isArray(stats.recentLatencies) && stats.recentLatencies.length > 0);
   assert.match(stats.job.clock, 'wall clock');
+});
+
+test('/api/stats: times, queues, shards, the process and the latest dead letters, as /metrics tells them', async () => {
+  const stats = (await request(job.url, '/api/stats')).json;
+  const metrics = await scrape(job.url);
+  assert.equal(Object.keys(stats.shards), ['0', '1']);
+  for (const key of ['openWindows', 'openPanes']) assert.ok(stats.shards.every((held) => Number.isInteger(held[key])), key);
+  assert.ok(stats.status.closedThrough <= metrics.value('clickstream_closed_through_timestamp_seconds') * 1000, 'closes only move on');
+  assert.is(stats.status.watermark, null, 'no watermark with the wall clock');
+  assert.ok(stats.process.uptimeSeconds > 0 && stats.process.rssBytes > 0 && stats.process.cpuSeconds > 0, JSON.stringify(stats.process));
+  assert.equal(stats.deadLetters, [], 'the synthetic source has no bad events');
+  assert.is(stats.hasStore, true);
+  assert.is(stats.job.deadLetters, join(dir, 'dead.jsonl'));
+});
+
+test('/api/history: a sample a second from the start, as columns, and those after ?since=', async () => {
+  const all = (await request(job.url, '/api/history')).json;
+  assert.is(all.intervalMs, 1000);
+  const { time, eventsPerSecond, rssBytes, openPanes, closedThrough } = all.samples;
+  assert.ok(time.length >= 2, `${time.length} samples`);
+  for (const column of Object.values(all.samples)) assert.is(column.length, time.length);
+  assert.ok(time.every((t, i) => i === 0 || t > time[i - 1]), 'oldest first');
+  assert.ok(eventsPerSecond.some((rate) => rate > 0));
+  assert.ok(rssBytes.every((bytes) => bytes > 0));
+  assert.ok(openPanes.every(Number.isInteger));
+  assert.ok(closedThrough.some((ms) => ms !== null));
+  const since = (await request(job.url, `/api/history?since=${time.at(-2)}`)).json.samples.time;
+  assert.ok(since.length >= 1 && since[0] === time.at(-1), 'only what came after');
+  for (const query of ['since=soon', 'since=-1', 'until=3']) assert.is((await request(job.url, `/api/history?${query}`)).status, 400, query);
+});
+
+test('without a token, /api/* answers only requests addressed to this machine by a loopback name (DNS rebinding)', async () => {
+  const { port } = new URL(job.url);
+  const get = (host) =>
+    new Promise((resolve, reject) => {
+      const req = require('node:http').get({ host: '127.0.0.1', port, path: '/api/stats', headers: { Host: host } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+    });
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`, `127.0.0.2:${port}`]) assert.is(await get(host), 200, host);
+  for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`, '127.0.0.1', `localhost.evil.example:${port}`, `[::2]:${port}`]) {
+    assert.is(await get(host), 403, host);
+  }
+  // What carries no client data stays open to any name.
+  assert.is((await request(job.url, '/metrics', { headers: { Host: 'evil.example' } })).status, 200);
+});
+
+test('empty, blank and short tokens are refused, saying the minimum; --http-token-file reads one', async () => {
+  for (const token of ['', ' ', 'short-token', 'fifteen-chars-x']) {
+    const result = await runCli('main.js', ['--sink', 'none', '--http', '0.0.0.0:0', '--http-token', token], { timeoutMs: 20_000 });
+    assert.is(result.code, 2, JSON.stringify(token));
+    assert.match(result.stderr, token.trim() === '' && token !== '' ? 'without spaces' : 'at least 16 characters');
+  }
+  const file = join(dir, 'token');
+  writeFileSync(file, `${TOKEN}\n`);
+  const guarded = await startServedJob(['--source', 'synthetic:dev', '--sink', 'none', '--threads', '1', '--http-token-file', file]);
+  try {
+    assert.is((await request(guarded.url, '/api/stats')).status, 401);
+    assert.is((await request(guarded.url, '/api/stats', { token: TOKEN })).status, 200);
+  } finally {
+    const { stdout, stderr } = await stopJob(guarded.run);
+    assert.not.match(stdout + stderr, TOKEN);
+  }
+  writeFileSync(file, 'short\n');
+  const short = await runCli('main.js', ['--sink', 'none', '--http', '127.0.0.1:0', '--http-token-file', file], { timeoutMs: 20_000 });
+  assert.is(short.code, 2);
+  assert.match(short.stderr, '--http-token must be at least 16 characters, not 5');
+  assert.not.match(short.stderr, 'short\n');
 });
 
 test('readiness is 503 while the source is not connected, health stays 200', async () => {
