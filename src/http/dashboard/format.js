@@ -20,15 +20,15 @@ export function iso(ms) {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-/** A span of time in words: "850 ms", "4.2 s", "3 min 5 s", "2 h 10 min", "3,412 d". */
+/** A span of time, short: "850 ms", "4.2 s", "3m 5s", "2h 10m", "3,412 d". */
 export function duration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return '–';
   const sign = ms < 0 ? '−' : '';
   const a = Math.abs(ms);
   if (a < 1000) return sign + Math.round(a) + ' ms';
   if (a < 60_000) return sign + (a / 1000).toFixed(1) + ' s';
-  if (a < 3_600_000) return sign + Math.floor(a / 60_000) + ' min ' + Math.floor((a % 60_000) / 1000) + ' s';
-  if (a < 172_800_000) return sign + Math.floor(a / 3_600_000) + ' h ' + Math.floor((a % 3_600_000) / 60_000) + ' min';
+  if (a < 3_600_000) return sign + Math.floor(a / 60_000) + 'm ' + Math.floor((a % 60_000) / 1000) + 's';
+  if (a < 172_800_000) return sign + Math.floor(a / 3_600_000) + 'h ' + Math.floor((a % 3_600_000) / 60_000) + 'm';
   return sign + fmt(a / 86_400_000) + ' d';
 }
 
