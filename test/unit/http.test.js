@@ -355,6 +355,8 @@ test('with a token: /api/* needs "Authorization: Bearer <token>", the rest stays
       assert.is((await request(url, '/api/stats', { token: TOKEN })).status, 200);
       // A sink that keeps no tables: the store endpoints say so.
       assert.is((await request(url, '/api/windows', { token: TOKEN })).status, 501);
+      // Readiness waits for the writer thread, which a loaded machine may still be starting.
+      await waitFor('the job ready', async () => (await request(url, '/readyz')).status === 200, { timeoutMs: 20_000 });
       for (const path of ['/metrics', '/healthz', '/readyz', '/', '/assets/dashboard.js']) {
         assert.is((await request(url, path)).status, 200, `${path} needs no token`);
       }
