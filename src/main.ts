@@ -2,8 +2,10 @@
 import { parseCommandLine, redactedCommandLine } from './cli/flag-parser';
 import { MAIN_COMMAND, mainCommandOf, type MainCommand } from './cli/main-flags';
 import { ProgressDisplay } from './cli/display';
+import { environmentWarnings } from './cli/commands';
+import { countOf } from './cli/plural';
 import { formatDuration } from './windows/duration';
-import type { DeadLetterConfig } from './dead-letters/dead-letters';
+import { createDeadLetters, type DeadLetterConfig } from './dead-letters/dead-letters';
 import { createLineDeadLetters } from './dead-letters/line-dead-letters';
 import { EngineMetrics } from './pipeline/metrics';
 import { resetJob } from './pipeline/reset';
@@ -12,6 +14,7 @@ import { describeSink } from './sinks/config';
 import { OUTPUT_CLOSED_EXIT_CODE, OutputClosedError } from './sinks/output-closed';
 import { isStoreRefusal } from './sinks/refusal';
 import { servedJobOf } from './http/job';
+import { RecentDeadLetters } from './http/recent-dead-letters';
 import type { JobHttpServer } from './http/server';
 
 /** --reset: the store cleared for this job, the group rewound, nothing run. */
@@ -43,9 +46,13 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   };
   // Dead letters on stderr share it with the progress display, which keeps its live line clear of them
   // (they are written while the pipeline runs, when `progress` exists).
-  const onStderr = config.deadLetters.kind === 'stderr' ? { deadLetters: createLineDeadLetters((line) => progress.print(line)) } : {};
-  const pipeline = new Pipeline(config, onStderr);
+  const letters =
+    config.deadLetters.kind === 'stderr' ? createLineDeadLetters((line) => progress.print(line)) : createDeadLetters(config.deadLetters);
+  // Serving the dashboard, the main thread keeps the latest few dead letters for it too.
+  const recent = command.http === null ? null : new RecentDeadLetters(letters);
+  const pipeline = new Pipeline(config, { deadLetters: recent ?? letters });
   const progress = new ProgressDisplay(pipeline.metrics, command.logFormat);
+  for (const warning of environmentWarnings()) progress.warn(warning);
   const rekeying =
     command.repartition === null
       ? null
@@ -67,13 +74,15 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   progress.log(`clickstream: ${pipeline.source.description} → ${sink}, ${command.clockNote}, ${window}, threads ${config.threads}`);
   let server: JobHttpServer | null = null;
   if (command.http !== null) {
-    const job = servedJobOf(pipeline, config, {
+    const description = {
       source: pipeline.source.description,
       sink,
       clock: command.clockNote,
       window,
       threads: config.threads,
-    });
+      deadLetters: deadLettersWhere(config.deadLetters),
+    };
+    const job = servedJobOf(pipeline, config, description, recent);
     const { JobHttpServer } = require('./http/server') as typeof import('./http/server');
     try {
       server = await JobHttpServer.start(command.http, job);
@@ -98,7 +107,7 @@ async function run(command: MainCommand, argv: readonly string[]): Promise<numbe
   try {
     await (rekeying === null ? pipeline.run() : rekeying.run());
     progress.stop();
-    warnIfAllRejected(progress, pipeline.metrics, config.deadLetters);
+    tellWhereRejectsWent(progress, pipeline.metrics, config.deadLetters);
     warnIfMisplaced(progress, pipeline.metrics);
     progress.logSummary('done');
     return 0;
@@ -128,21 +137,32 @@ function failed(progress: ProgressDisplay, error: unknown): number {
   return 1;
 }
 
-/** A run that accepted nothing is no success, even when it exits 0: say so, and where the rejects went. */
-function warnIfAllRejected(progress: ProgressDisplay, metrics: EngineMetrics, deadLetters: DeadLetterConfig): void {
+/**
+ * Where the rejected messages went, whenever there were any. A run that accepted nothing is no
+ * success, even when it exits 0: that one is a warning.
+ */
+function tellWhereRejectsWent(progress: ProgressDisplay, metrics: EngineMetrics, deadLetters: DeadLetterConfig): void {
   const { received } = metrics;
-  if (received === 0 || metrics.rejectedTotal() < received) return;
-  const where = deadLetters.kind === 'file' ? deadLetters.path : deadLetters.kind === 'stderr' ? 'standard error' : `kafka:${deadLetters.topic}`;
-  progress.warn(`every one of the ${received.toLocaleString('en')} messages read was rejected; see the dead letters in ${where}`, {
-    deadLetters: where,
-  });
+  const rejected = metrics.rejectedTotal();
+  if (rejected === 0) return;
+  const where = deadLettersWhere(deadLetters);
+  if (rejected === received) {
+    const all = received === 1 ? 'the one message read was' : `every one of the ${countOf(received, 'message')} read was`;
+    progress.warn(`${all} rejected; see the dead letters in ${where}`, { deadLetters: where });
+  } else {
+    progress.log(`${countOf(rejected, 'message')} of ${received.toLocaleString('en')} rejected; see the dead letters in ${where}`, { deadLetters: where });
+  }
+}
+
+function deadLettersWhere(deadLetters: DeadLetterConfig): string {
+  return deadLetters.kind === 'file' ? deadLetters.path : deadLetters.kind === 'stderr' ? 'standard error' : `kafka:${deadLetters.topic}`;
 }
 
 /** Several instances count a client in the partition its key hashes to; events elsewhere may be miscounted. */
 function warnIfMisplaced(progress: ProgressDisplay, metrics: EngineMetrics): void {
   if (metrics.misplaced === 0) return;
   progress.warn(
-    `${metrics.misplaced.toLocaleString('en')} events came from another partition than Kafka's default partitioner gives their client_id; ` +
+    `${countOf(metrics.misplaced, 'event')} came from another partition than Kafka's default partitioner gives their client_id; ` +
       'with several instances their clients can be miscounted: produce keyed by client_id (see the README, "Several instances")',
     { misplaced: metrics.misplaced },
   );

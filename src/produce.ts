@@ -1,54 +1,51 @@
 #!/usr/bin/env node
-/** `clickstream-produce`: fills a Kafka topic from the synthetic generator or a file, for tests and benchmarks. */
+/**
+ * `clickstream-produce`: fills a Kafka topic, or writes an NDJSON file or stdout, from the synthetic
+ * generator or a file, for tests, benchmarks and recordings.
+ */
 import { performance } from 'node:perf_hooks';
-import { Partitioners } from 'kafkajs';
 import { parseCommandLine } from './cli/flag-parser';
+import { environmentWarnings } from './cli/commands';
+import { countOf } from './cli/plural';
 import { PRODUCE_COMMAND, produceConfigOf, type ProduceConfig } from './cli/produce-flags';
-import { Partitioning } from './produce/partitioning';
-import { produceEvents } from './produce/produce-events';
-import { Sender } from './produce/sender';
-import { ensureTopic } from './produce/topic';
+import type { Progress } from './produce/produce-events';
 import { createSource } from './sources/create-source';
-import { kafkaClientOf } from './kafka/client';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const PROGRESS_EVERY_MS = 1000;
 
 async function produce(config: ProduceConfig): Promise<void> {
-  const kafka = kafkaClientOf(config.connection, 'clickstream-produce');
-  const admin = kafka.admin();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const { target } = config;
+  const source = createSource(config.source);
+  process.once('SIGINT', () => source.stop());
+  process.once('SIGTERM', () => source.stop());
+  const limit = config.events ?? Infinity;
+  const started = performance.now();
+  let progress: NodeJS.Timeout | null = null;
+  const onStart = ({ taken }: Progress) => {
+    progress = setInterval(() => report('producing', taken(), started, process.stderr), PROGRESS_EVERY_MS);
+  };
   try {
-    await admin.connect();
-    const topic = await ensureTopic(admin, config.topic, config.partitions);
-    if (!topic.created && topic.partitions !== config.partitions) {
-      process.stderr.write(`topic ${config.topic} exists with ${topic.partitions} partitions; producing to those\n`);
-    }
-    await producer.connect();
-    const source = createSource(config.source);
-    process.once('SIGINT', () => source.stop());
-    process.once('SIGTERM', () => source.stop());
-    const sender = new Sender(producer, config.topic);
-    const started = performance.now();
-    const progress = setInterval(() => report('producing', sender.acknowledged, started, process.stderr), PROGRESS_EVERY_MS);
-    try {
-      const produced = await produceEvents(source, new Partitioning(topic.partitions), sender, config.events ?? Infinity);
-      report(`produced to ${config.topic} (${topic.partitions} partition${topic.partitions === 1 ? '' : 's'})`, produced, started, process.stdout);
-    } finally {
-      clearInterval(progress);
-    }
+    const { produced, where } =
+      target.kind === 'kafka'
+        ? await (require('./produce/kafka-target') as typeof import('./produce/kafka-target')).produceToKafka(target, source, limit, onStart)
+        : await (require('./produce/ndjson-target') as typeof import('./produce/ndjson-target')).produceToNdjson(target.path, source, limit, onStart);
+    // The closing line goes to stdout, unless the events went there.
+    const out = target.kind === 'file' && target.path === '-' ? process.stderr : process.stdout;
+    report(`produced to ${where}`, produced, started, out);
   } finally {
-    await Promise.all([producer.disconnect(), admin.disconnect()]);
+    if (progress !== null) clearInterval(progress);
   }
 }
 
 function report(what: string, events: number, started: number, out: NodeJS.WriteStream): void {
   const seconds = (performance.now() - started) / 1000;
-  out.write(`${what}: ${events} events in ${seconds.toFixed(1)} s, ${Math.round(events / seconds)} events/s\n`);
+  out.write(`${what}: ${countOf(events, 'event')} in ${seconds.toFixed(1)} s, ${Math.round(events / seconds)} events/s\n`);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  for (const warning of environmentWarnings()) process.stderr.write(`${PRODUCE_COMMAND.name}: warning: ${warning}\n`);
   const parsed = parseCommandLine(PRODUCE_COMMAND, argv, produceConfigOf);
   if ('exitCode' in parsed) return parsed.exitCode;
   try {

@@ -2,6 +2,7 @@
 /** `clickstream-recommend`: recommends pages to a client from the stored windows. */
 import { describeSink } from './sinks/config';
 import { parseCommandLine } from './cli/flag-parser';
+import { environmentWarnings } from './cli/commands';
 import { RECOMMEND_COMMAND, type RecommendRequest, recommendRequestOf } from './cli/recommend-flags';
 import { type Recommendation, noteOf, recommend } from './recommender/recommend';
 import { openStore } from './sinks/open-store';
@@ -29,6 +30,7 @@ async function run(request: RecommendRequest): Promise<number> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  for (const warning of environmentWarnings()) process.stderr.write(`${RECOMMEND_COMMAND.name}: warning: ${warning}\n`);
   const parsed = parseCommandLine(RECOMMEND_COMMAND, argv, recommendRequestOf);
   if ('exitCode' in parsed) return parsed.exitCode;
   try {

@@ -1,6 +1,8 @@
 import { FlagError, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { EngineMetrics } from '../pipeline/metrics';
 import type { DurableReport } from '../wire/writer-protocol';
+import { countOf } from './plural';
+import { fitLine, SEPARATOR } from './terminal-line';
 
 export type LogFormat = 'json' | 'pretty';
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -53,7 +55,7 @@ export class ProgressDisplay {
     this.live = this.format === 'pretty' && out.isTTY === true;
     metrics.on('windowsDurable', (report) => this.windowsWritten(report));
     metrics.on('reassigned', ({ owned, partitionCount, generation }) =>
-      this.log(`assigned ${owned.length} of ${partitionCount} partitions: ${owned.join(', ') || 'none'}`, { owned, generation }));
+      this.log(`assigned ${owned.length} of ${countOf(partitionCount, 'partition')}: ${owned.join(', ') || 'none'}`, { owned, generation }));
   }
 
   /** A line per durable write of windows: the latest window and its most visited page. */
@@ -66,9 +68,9 @@ export class ProgressDisplay {
       this.log('windows written', fields);
       return;
     }
-    const topText = top === null ? '' : `; top page ${top.topic} / ${top.page} (${top.visitors} visitors)`;
+    const topText = top === null ? '' : `; top page ${top.topic} / ${top.page} (${countOf(top.visitors, 'visitor')})`;
     const what = report.windows === 1 ? `window ending ${end}` : `${report.windows} windows through ${end}`;
-    this.log(`${what} written: ${report.rows.toLocaleString('en')} rows in ${fields.writeMs} ms${topText}`);
+    this.log(`${what} written: ${countOf(report.rows, 'row')} in ${fields.writeMs} ms${topText}`);
   }
 
   start(): void {
@@ -88,7 +90,7 @@ export class ProgressDisplay {
       return;
     }
     const prefix = level === 'info' ? '' : `${level === 'warn' ? 'warning' : 'error'}: `;
-    this.out.write(`${this.live ? '\r\x1b[K' : ''}${[prefix + msg, ...textOf(fields)].join(' | ')}\n`);
+    this.out.write(`${this.live ? '\r\x1b[K' : ''}${[prefix + msg, ...textOf(fields)].join(SEPARATOR)}\n`);
   }
 
   /** A line that is not a log line (a dead letter, with `--dead-letter -`), as it is, clear of the live progress line. */
@@ -149,18 +151,20 @@ export class ProgressDisplay {
       this.log('progress', fields);
       return;
     }
+    // Most telling first: on a narrow terminal the line keeps what fits of them, in this order.
     const parts = [
       `${rate.toLocaleString('en')} ev/s`,
-      `${m.received.toLocaleString('en')} events`,
+      countOf(m.received, 'event'),
       `${fields.rejected.toLocaleString('en')} rejected`,
-      `${m.windowsEmitted} windows`,
+      countOf(m.windowsEmitted, 'window'),
     ];
-    if (fields.lastWindowEnd !== null) parts.push(`last window end ${fields.lastWindowEnd}`);
     if (m.kafkaLag !== null) parts.push(`lag ${m.kafkaLag.toLocaleString('en')}`);
-    if (m.misplaced > 0) parts.push(`warning: ${m.misplaced.toLocaleString('en')} misplaced (client not in its key's partition)`);
     if (fields.writeP99Ms !== null) parts.push(`write p99 ${fields.writeP99Ms} ms`);
-    if (this.live) this.out.write(`\r\x1b[K${parts.join(' | ')}`);
-    else this.out.write(`${parts.join(' | ')}\n`);
+    if (m.misplaced > 0) parts.push(`warning: ${m.misplaced.toLocaleString('en')} misplaced (client not in its key's partition)`);
+    if (fields.lastWindowEnd !== null) parts.push(`last window end ${fields.lastWindowEnd}`);
+    // The width is read at each redraw: the terminal may have been resized.
+    if (this.live) this.out.write(`\r\x1b[K${fitLine(parts, this.out.columns)}`);
+    else this.out.write(`${parts.join(SEPARATOR)}\n`);
   }
 }
 
@@ -171,9 +175,9 @@ export function summaryText(s: RunSummary): string {
   const reasons = Object.entries(s.rejected).map(([reason, n]) => `${reason} ${count(n)}`);
   const rejected = Object.values(s.rejected).reduce((sum, n) => sum + n, 0);
   const parts = [
-    `${count(s.events)} events in ${s.seconds.toFixed(1)} s (${count(s.eventsPerSecond)}/s)`,
+    `${countOf(s.events, 'event')} in ${s.seconds.toFixed(1)} s (${count(s.eventsPerSecond)}/s)`,
     `${count(s.accepted)} accepted, ${count(rejected)} rejected${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`,
-    `${count(s.windows)} ${s.windows === 1 ? 'window' : 'windows'} and ${count(s.rows)} rows written`,
+    `${countOf(s.windows, 'window')} and ${countOf(s.rows, 'row')} written`,
   ];
   if (s.latencyMs !== null) parts.push(`write latency p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms, max ${s.latencyMs.max} ms`);
   parts.push(`peak memory ${count(s.maxRssMb)} MB`);

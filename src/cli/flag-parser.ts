@@ -60,11 +60,7 @@ export function parseRawFlags(
   definitions: readonly FlagDefinition[],
   env: NodeJS.ProcessEnv = process.env,
 ): RawFlags {
-  const byName = new Map<string, FlagDefinition>();
-  for (const definition of definitions) {
-    byName.set(`--${definition.name}`, definition);
-    if (definition.alias !== undefined) byName.set(definition.alias, definition);
-  }
+  const byName = flagsByName(definitions);
   const flags = new RawFlags(definitions);
   for (let i = 0; i < argv.length; i++) {
     const { key, inline } = splitArg(argv[i], byName);
@@ -78,7 +74,7 @@ export function parseRawFlags(
       flags.set(definition.name, inline);
     } else {
       const value = argv[++i];
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) {
+      if (value === undefined || isLongFlag(value)) {
         throw new FlagError(`--${definition.name} needs a value (${definition.value})`);
       }
       flags.set(definition.name, value);
@@ -86,6 +82,21 @@ export function parseRawFlags(
   }
   if (!flags.has('help') && !flags.has('version')) addEnvironment(flags, definitions, env);
   return flags;
+}
+
+/** `--name`: never a flag's value (a lone `--` or `-x` may be one). */
+function isLongFlag(arg: string | undefined): boolean {
+  return arg !== undefined && arg.startsWith('--') && arg.length > 2;
+}
+
+/** Each definition under `--name` and under its alias. */
+function flagsByName(definitions: readonly FlagDefinition[]): Map<string, FlagDefinition> {
+  const byName = new Map<string, FlagDefinition>();
+  for (const definition of definitions) {
+    byName.set(`--${definition.name}`, definition);
+    if (definition.alias !== undefined) byName.set(definition.alias, definition);
+  }
+  return byName;
 }
 
 /** `--name=value` and `-nVALUE` carry their value inline; a short alias is one dash and one letter. */
@@ -101,10 +112,29 @@ function splitArg(arg: string, byName: ReadonlyMap<string, FlagDefinition>): { k
   return { key: arg, inline: null };
 }
 
+/** What a user of other tools means by these when the command has no such alias: -v is near -h by spelling only. */
+const CONVENTIONAL_ALIASES: Readonly<Record<string, string>> = { '-v': '--version', '-V': '--version' };
+
 function unknownFlagMessage(key: string, byName: ReadonlyMap<string, FlagDefinition>): string {
   const what = key.startsWith('-') ? `unknown flag ${key}` : `unexpected argument "${key}" (flags start with --)`;
-  const nearest = nearestName(key, [...byName.keys()]);
+  const conventional = CONVENTIONAL_ALIASES[key];
+  const nearest = conventional !== undefined && byName.has(conventional) ? conventional : nearestName(key, [...byName.keys()]);
   return nearest === null ? what : `${what}; did you mean ${nearest}?`;
+}
+
+/**
+ * Whether argv asks for the help anywhere, reading it as parseRawFlags does (a flag's value is not a
+ * flag) but going on past what it would refuse: whoever asks for help gets it, whatever else is wrong.
+ */
+function asksForHelp(argv: readonly string[], definitions: readonly FlagDefinition[]): boolean {
+  const byName = flagsByName(definitions);
+  for (let i = 0; i < argv.length; i++) {
+    const { key, inline } = splitArg(argv[i], byName);
+    const definition = byName.get(key);
+    if (definition?.name === HELP_FLAG.name) return true;
+    if (definition?.value != null && inline === null && !isLongFlag(argv[i + 1])) i++;
+  }
+  return false;
 }
 
 /** The known name closest to a mistyped one by edit distance, when it is close enough to be a typo. */
@@ -196,6 +226,11 @@ export function parseCommandLine<T>(
     return { command: build(flags) };
   } catch (error) {
     if (!(error instanceof FlagError)) throw error;
+    if (asksForHelp(argv, command.flags)) {
+      process.stdout.write(usageOf(command));
+      process.stderr.write(`${command.name}: note: ${withOrigins(error.message, flags)}\n`);
+      return { exitCode: 0 };
+    }
     process.stderr.write(`${command.name}: ${withOrigins(error.message, flags)}\n${HELP_HINT}\n`);
     return { exitCode: 2 };
   }

@@ -17,7 +17,7 @@ import {
 import { HTTP_FLAGS, httpOptionsOf } from './http-flags';
 import type { HttpOptions } from '../http/options';
 import { LOG_FORMAT_FLAG, logFormatOf, type LogFormat } from './display';
-import { SEED_FLAG, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
+import { SEED_FLAG, checkInputFile, eventsOf, isTopicName, localSourceOf, refuseSyntheticFlags, topicNameOf } from './source-flags';
 import { batchIntervalProblem, type PipelineConfig } from '../pipeline/config';
 import { jobIdentityOf } from '../pipeline/job-identity';
 import type { ClockConfig } from '../windows/clock';
@@ -99,7 +99,7 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
   const { source, repartition } = repartitionOf(flags, sourceOf(flags, sink));
   const { clock, note } = clockOf(flags, source);
   const windows = windowSpecOf(flags, batchMs, clock);
-  return {
+  const command: MainCommand = {
     config: {
       source,
       sink,
@@ -116,6 +116,8 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
     logFormat: logFormatOf(flags),
     reset: resetOf(flags),
   };
+  checkInputFile(source);
+  return command;
 }
 
 /** Removing a store's windows takes the flag spelled out on the command line: a variable left set would clear the store at every start. */

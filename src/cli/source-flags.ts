@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { FlagError, integerFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { SourceConfig, SyntheticSourceConfig } from '../sources/config';
 import type { ProfileName } from '../sources/synthetic/profiles';
@@ -53,6 +54,24 @@ export function localSourceOf(flags: RawFlags, source: string, rules: LocalSourc
   }
   if (source.startsWith('file:') && source.length > 'file:'.length) return { kind: 'file', path: source.slice('file:'.length) };
   throw new FlagError(`--source must be ${rules.forms}, not "${source}"`);
+}
+
+/**
+ * The input file of a file source, checked once every other flag is: a file that is not there or
+ * cannot be read would otherwise fail the run only after it has opened its sink and dead letters.
+ * `-` is stdin.
+ */
+export function checkInputFile(source: SourceConfig): void {
+  if (source.kind !== 'file' || source.path === '-') return;
+  const { path } = source;
+  try {
+    if (statSync(path).isDirectory()) throw new FlagError(`--source file:${path}: ${path} is a directory, not a file of events`);
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    if (error instanceof FlagError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FlagError(`--source file:${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? String(error)})`}`);
+  }
 }
 
 /** `--events N`, or undefined when not given. */

@@ -1,9 +1,11 @@
-import { describeSink } from '../sinks/config';
 import { MAX_N, noteOf, recommend, type RecommendQuery } from '../recommender/recommend';
 import { DetailCache } from '../sinks/detail-cache';
 import { openStore } from '../sinks/open-store';
 import { MissingStoreError, type StoreChoice, type StoreReader } from '../sinks/store';
 import type { ServedJob } from './job';
+import { History, SAMPLE_EVERY_MS } from './history';
+import { Ring } from './ring';
+import { statsOf } from './stats';
 
 /** An answer of the API: status, JSON body, and headers beyond the content type. */
 export interface ApiResponse {
@@ -73,16 +75,18 @@ function noStore(job: ServedJob): ApiResponse {
  * the dashboard plots. Store reads happen only on request and never on the engine's path.
  */
 export class Api {
-  private readonly recentLatencies: [time: number, ms: number][] = [];
+  private readonly recentLatencies = new Ring<readonly [time: number, ms: number]>(RECENT_LATENCIES);
+  private readonly history: History;
+  /** CPU time counts from here, as process_cpu_seconds_total does from the registry's making, just before. */
+  private readonly cpuSince = process.cpuUsage();
   private readonly details = new DetailCache();
   /** Cassandra's client is kept between requests; a SQLite file is opened per request, for a fresh snapshot. */
   private cassandraStore: StoreReader | null = null;
 
   constructor(private readonly job: ServedJob) {
-    job.metrics.on('latencyRecorded', (ms) => {
-      this.recentLatencies.push([Date.now(), Math.round(ms)]);
-      if (this.recentLatencies.length > RECENT_LATENCIES) this.recentLatencies.shift();
-    });
+    job.metrics.on('latencyRecorded', (ms) => this.recentLatencies.push([Date.now(), Math.round(ms)]));
+    this.history = new History(job);
+    this.history.start();
   }
 
   async handle(path: string, query: URLSearchParams): Promise<ApiResponse> {
@@ -90,7 +94,9 @@ export class Api {
       switch (path) {
         case '/api/stats':
           parametersOf(query, []);
-          return { status: 200, body: this.stats() };
+          return { status: 200, body: statsOf(this.job, this.history, this.recentLatencies.toArray(), this.cpuSince) };
+        case '/api/history':
+          return { status: 200, body: this.historySince(query) };
         case '/api/recommendations':
           return await this.recommendations(query);
         case '/api/windows':
@@ -106,30 +112,14 @@ export class Api {
   }
 
   async close(): Promise<void> {
+    this.history.stop();
     await this.cassandraStore?.close();
   }
 
-  /** Counters for the dashboard; it derives rates from successive reads. */
-  private stats(): Record<string, unknown> {
-    const { metrics } = this.job;
-    const status = this.job.status();
-    return {
-      time: Date.now(),
-      startedAt: metrics.startedAt,
-      events: metrics.received,
-      accepted: metrics.accepted,
-      replayed: metrics.replayed,
-      rejected: Object.fromEntries(metrics.rejected),
-      rejectedTotal: metrics.rejectedTotal(),
-      windowsWritten: metrics.windowsEmitted,
-      rowsWritten: metrics.rowsWritten,
-      lastWindowEnd: metrics.lastWindowEnd,
-      kafkaLag: this.job.hasLag ? this.job.lag() : null,
-      latencyMs: metrics.latencySummary(),
-      recentLatencies: this.recentLatencies,
-      status,
-      job: this.job.description,
-    };
+  /** The samples after `since` (Unix ms; all of them without it), as columns for the charts. */
+  private historySince(query: URLSearchParams): Record<string, unknown> {
+    const since = integerOf(parametersOf(query, ['since']), 'since', 0, Number.MAX_SAFE_INTEGER, 0);
+    return { intervalMs: SAMPLE_EVERY_MS, samples: this.history.since(since) };
   }
 
   /** The recommender's answer for the job's store, exactly as `clickstream-recommend --json` prints it. */
@@ -144,8 +134,9 @@ export class Api {
     if (choice === null) return noStore(this.job);
     return this.reading(choice, async (store): Promise<ApiResponse> => {
       const result = await recommend(store, request);
-      const note = await noteOf(store, request, result, describeSink(choice));
-      // The note, as the CLI prints it on stderr, rides in a header (percent-encoded: topics may be any text).
+      const note = await noteOf(store, request, result, "the job's store");
+      // The note, as the CLI prints it on stderr but naming no path of the server, rides in a header
+      // (percent-encoded: topics may be any text).
       return { status: 200, body: result.pages, headers: note === null ? {} : { 'Clickstream-Note': encodeURIComponent(note) } };
     });
   }

@@ -4,6 +4,7 @@ import type { Pipeline } from '../pipeline/pipeline';
 import type { PartitionStatus, PipelineStatus } from '../pipeline/status';
 import type { StoreChoice } from '../sinks/store';
 import type { ShardHeld } from '../wire/task';
+import type { RecentDeadLetter, RecentDeadLetters } from './recent-dead-letters';
 
 /** What the HTTP server sees of the running job: counters and status, read when a request asks. */
 export interface ServedJob {
@@ -13,6 +14,8 @@ export interface ServedJob {
   partitions(): readonly PartitionStatus[];
   /** Per aggregation shard: the windows and panes it holds open. */
   shards(): readonly ShardHeld[];
+  /** The latest dead letters, newest first (none when the job keeps no copy of them). */
+  recentDeadLetters(): readonly RecentDeadLetter[];
   /** Messages behind the end of the input, when the source can tell (Kafka), else null. */
   lag(): number | null;
   /** Whether the source can tell its lag at all (only Kafka). */
@@ -24,11 +27,15 @@ export interface ServedJob {
   readonly description: Readonly<Record<string, string | number>>;
 }
 
-/** The served view of a pipeline run with this config: the job's own, or one a test drives in-process. */
+/**
+ * The served view of a pipeline run with this config: the job's own, or one a test drives in-process.
+ * `deadLetters` is the pipeline's dead letters when they keep the latest few for the dashboard.
+ */
 export function servedJobOf(
   pipeline: Pipeline,
   config: Pick<PipelineConfig, 'source' | 'sink' | 'clock'>,
   description: ServedJob['description'],
+  deadLetters: RecentDeadLetters | null = null,
 ): ServedJob {
   const { sink } = config;
   return {
@@ -36,6 +43,7 @@ export function servedJobOf(
     status: () => pipeline.status(),
     partitions: () => pipeline.partitions(),
     shards: () => pipeline.shards(),
+    recentDeadLetters: () => deadLetters?.latest() ?? [],
     lag: () => pipeline.source.lag?.() ?? null,
     hasLag: config.source.kind === 'kafka',
     eventClock: config.clock.kind === 'event',

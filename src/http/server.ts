@@ -1,13 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { HttpOptions } from './options';
 import { Api, type ApiResponse } from './api';
 import { livenessOf, readinessOf, type Check } from './health';
 import type { ServedJob } from './job';
+import { isLoopback, isLoopbackHostHeader } from './loopback';
 import { createRegistry } from './prometheus';
 
 interface Asset {
@@ -15,20 +16,29 @@ interface Asset {
   readonly body: Buffer;
 }
 
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
 /**
- * The dashboard's files: its own from src/http/dashboard (plain files, nothing to build), and the chart
- * library from the installed uplot package. Read once at start; nothing is fetched from elsewhere.
+ * The dashboard's files: its own, which the build copies from src/http/dashboard beside this module
+ * (plain files, nothing to compile; an installed package has no src/), served as /assets/NAME and
+ * index.html as /, and the chart library from the installed uplot package. Read once at start;
+ * nothing is fetched from elsewhere.
  */
 function loadAssets(): Map<string, Asset> {
-  const dashboard = (name: string) => readFileSync(join(__dirname, '..', '..', 'src', 'http', 'dashboard', name));
+  const folder = join(__dirname, 'dashboard');
+  const assets = new Map<string, Asset>();
+  for (const name of readdirSync(folder)) {
+    const type = CONTENT_TYPES[extname(name)];
+    if (type !== undefined) assets.set(name === 'index.html' ? '/' : `/assets/${name}`, { type, body: readFileSync(join(folder, name)) });
+  }
   const uplot = (name: string) => readFileSync(require.resolve(`uplot/dist/${name}`));
-  return new Map([
-    ['/', { type: 'text/html; charset=utf-8', body: dashboard('index.html') }],
-    ['/assets/dashboard.js', { type: 'text/javascript; charset=utf-8', body: dashboard('dashboard.js') }],
-    ['/assets/dashboard.css', { type: 'text/css; charset=utf-8', body: dashboard('dashboard.css') }],
-    ['/assets/uPlot.iife.min.js', { type: 'text/javascript; charset=utf-8', body: uplot('uPlot.iife.min.js') }],
-    ['/assets/uPlot.min.css', { type: 'text/css; charset=utf-8', body: uplot('uPlot.min.css') }],
-  ]);
+  assets.set('/assets/uPlot.iife.min.js', { type: CONTENT_TYPES['.js'], body: uplot('uPlot.iife.min.js') });
+  assets.set('/assets/uPlot.min.css', { type: CONTENT_TYPES['.css'], body: uplot('uPlot.min.css') });
+  return assets;
 }
 
 const SECURITY_HEADERS = {
@@ -59,8 +69,9 @@ export class JobHttpServer {
     const registry = createRegistry(job);
     const api = new Api(job);
     const tokenDigest = options.token === null ? null : digestOf(options.token);
+    const context: Context = { job, assets, registry, api, tokenDigest, loopbackPort: null };
     const server = createServer((request, response) => {
-      route(request, response, { job, assets, registry, api, tokenDigest }).catch((error: unknown) => {
+      route(request, response, context).catch((error: unknown) => {
         if (!response.headersSent) send(response, 500, { error: error instanceof Error ? error.message : String(error) });
         else response.destroy();
       });
@@ -74,6 +85,8 @@ export class JobHttpServer {
       });
     });
     const { address, port } = server.address() as AddressInfo;
+    // Without a token the API answers this machine only: requests addressed to it by a loopback name.
+    if (tokenDigest === null && isLoopback(address)) context.loopbackPort = port;
     const host = address.includes(':') ? `[${address}]` : address;
     return new JobHttpServer(server, api, `http://${host}:${port}/`);
   }
@@ -91,6 +104,8 @@ interface Context {
   readonly registry: Registry;
   readonly api: Api;
   readonly tokenDigest: Buffer | null;
+  /** Without a token, on loopback: the port a request's Host header must name with a loopback name (DNS rebinding). */
+  loopbackPort: number | null;
 }
 
 async function route(request: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
@@ -109,7 +124,12 @@ async function route(request: IncomingMessage, response: ServerResponse, context
   if (path === '/healthz') return sendCheck(response, livenessOf(context.job));
   if (path === '/readyz') return sendCheck(response, readinessOf(context.job));
   if (path.startsWith('/api/')) {
-    // Client data: with a token, only for who holds it.
+    // Client data: with a token, only for who holds it; without one, only for pages of this machine.
+    if (context.loopbackPort !== null && !isLoopbackHostHeader(request.headers.host, context.loopbackPort)) {
+      const error = `this API answers only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1] with port ${context.loopbackPort}), not to ${JSON.stringify(request.headers.host ?? '')}; to serve other names, give --http-token`;
+      send(response, 403, { error });
+      return;
+    }
     if (!authorized(request, context.tokenDigest)) {
       send(response, 401, { error: 'this API needs the header "Authorization: Bearer <token>" with the job\'s --http-token' }, {
         'WWW-Authenticate': 'Bearer realm="clickstream"',

@@ -23,11 +23,13 @@ function commandOf(script, args) {
  * - `result` is that same object once the process has ended (null before);
  * - `output()` is { stdout, stderr } as collected so far.
  * stdin is a pipe that receives `input` (string or Buffer) when given and is then closed, so a
- * `--source file:-` run reads `input` and then its end; without `input` it is closed at once.
+ * `--source file:-` run reads `input` and then its end; without `input` it is closed at once, unless
+ * `keepStdin` (the test writes to `child.stdin` as it goes, and ends it). It runs in `cwd`, the
+ * repository's root unless given.
  */
-function startCli(script, args, { input, env, timeoutMs = 240_000 } = {}) {
+function startCli(script, args, { input, env, timeoutMs = 240_000, keepStdin = false, cwd = ROOT } = {}) {
   const child = spawn(process.execPath, commandOf(script, args), {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -37,7 +39,7 @@ function startCli(script, args, { input, env, timeoutMs = 240_000 } = {}) {
   const run = { child, pid: child.pid, result: null, exited: null, output };
   run.exited = ended.then((result) => (run.result = result));
   if (input !== undefined) child.stdin.end(input);
-  else child.stdin.end();
+  else if (!keepStdin) child.stdin.end();
   return run;
 }
 
@@ -50,8 +52,8 @@ function startMain(args, options) {
  * Runs `node dist/SCRIPT ARGS` to its end: resolves with { code, signal, stdout, stderr, child }, rejects
  * as startCli's `exited` does (the default deadline here is 120 s).
  */
-async function runCli(script, args, { input, env, timeoutMs = 120_000 } = {}) {
-  const run = startCli(script, args, { input, env, timeoutMs });
+async function runCli(script, args, { input, env, timeoutMs = 120_000, cwd } = {}) {
+  const run = startCli(script, args, { input, env, timeoutMs, cwd });
   return { ...(await run.exited), child: run.child };
 }
 

@@ -7,10 +7,10 @@ const { waitFor } = require('./wait');
 
 /**
  * Starts `dist/main.js ARGS --http 127.0.0.1:0 --log-format json` and waits for its "dashboard" log
- * line. Resolves with { run, url } (url ends with /).
+ * line. Resolves with { run, url } (url ends with /). `keepStdin` and `cwd` as startCli's.
  */
-async function startServedJob(args, { env, timeoutMs = 120_000 } = {}) {
-  const run = startMain([...args, '--http', '127.0.0.1:0', '--log-format', 'json'], { env, timeoutMs });
+async function startServedJob(args, { env, timeoutMs = 120_000, keepStdin, cwd } = {}) {
+  const run = startMain([...args, '--http', '127.0.0.1:0', '--log-format', 'json'], { env, timeoutMs, keepStdin, cwd });
   const url = await waitFor(
     'the job to log its HTTP address',
     () => logLinesOf(run.output().stderr).find((line) => typeof line.url === 'string')?.url,

@@ -1,6 +1,7 @@
 'use strict';
 // /metrics of a job reading a real Kafka topic (the broker of `npm run services -- up`): a lag and a
-// watermark series per partition, with the values the topic's messages give.
+// watermark series per partition, with the values the topic's messages give, and the dashboard's
+// /api/stats telling the same.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -72,6 +73,11 @@ test('per partition: the lag, nothing once the topic is read, and the watermark 
     assert.is(read.get('clickstream_kafka_lag_messages').samples[0].value, 0);
     // The job's watermark is the lowest of them: no partition went idle, none delivered while another was silent.
     assert.is(read.get('clickstream_watermark_timestamp_seconds').samples[0].value, watermarks[0]);
+    // The dashboard's partitions panel reads the same, from /api/stats.
+    const stats = (await request(job.url, '/api/stats')).json;
+    assert.equal(stats.partitions, [0, 1, 2].map((partition) => ({ partition, lag: 0, watermark: watermarks[partition] * 1000 })));
+    assert.is(stats.kafkaLag, 0);
+    assert.is(stats.status.watermark, watermarks[0] * 1000);
   } finally {
     const { code, stderr } = await stopJob(job.run);
     assert.is(code, 0, stderr);

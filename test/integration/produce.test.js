@@ -13,6 +13,20 @@ const RUN = Date.now();
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})?$/;
 
+// The topics this run made go with it.
+test.after(async () => {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const mine = (await admin.listTopics()).filter((topic) => topic.startsWith('produce-') && topic.endsWith(`-${RUN}`));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+  } catch {
+    // No broker: no topic was made either.
+  } finally {
+    await admin.disconnect();
+  }
+});
+
 async function partitionsAndCount(topic) {
   const admin = kafka.admin();
   await admin.connect();
@@ -102,9 +116,28 @@ test('file:PATH produces every line in order per client; lines without a client_
   }
 });
 
+test('--to - writes the very events the Kafka path produces for the same seed', async () => {
+  if (!(await requireServices())) return;
+  const topic = `produce-same-${RUN}`;
+  const args = ['--source', 'synthetic:production', '--events', '400', '--seed', '9'];
+  const kafkaRun = await runCli('produce.js', ['--brokers', KAFKA_BROKERS, '--topic', topic, '--partitions', '2', ...args]);
+  assert.is(kafkaRun.code, 0, kafkaRun.stderr);
+  const fileRun = await runCli('produce.js', ['--to', '-', ...args]);
+  assert.is(fileRun.code, 0, fileRun.stderr);
+  const lines = fileRun.stdout.split('\n').filter(Boolean);
+  const messages = await readAll(topic, 400);
+  // Partitions interleave the order; each client's events keep theirs, and together they are the lines.
+  assert.equal(messages.map((m) => m.value).sort(), [...lines].sort());
+  for (const client of new Set(messages.map((m) => m.key))) {
+    const inKafka = messages.filter((m) => m.key === client).map((m) => m.value);
+    assert.equal(inKafka, lines.filter((line) => JSON.parse(line).client_id === client), `client ${client} in order`);
+  }
+});
+
 test('bad flags exit 2 with a message naming the flag', async () => {
   const cases = [
     [['--source', 'synthetic:dev', '--events', '10'], '--topic'],
+    [['--to', 'kafka', '--events', '10'], '--to file:PATH'],
     [['--topic', 't', '--events', 'ten'], '--events'],
     [['--topic', 't', '--partitions', '0'], '--partitions'],
     [['--topic', 't', '--rate', 'fast'], '--rate'],

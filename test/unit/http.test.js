@@ -234,8 +234,10 @@ test('/api/recommendations answers exactly what clickstream-recommend --json pri
     assert.is(api.status, 200, api.text);
     assert.is(api.type, 'application/json; charset=utf-8');
     assert.is(`${api.text}\n`, cli.stdout, JSON.stringify(query));
+    // The note is what the CLI says on stderr, naming the job's store instead of the server's file.
     const note = api.headers.get('clickstream-note');
-    assert.is(note === null ? '' : `${decodeURIComponent(note)}\n`, cli.stderr, 'the note is what the CLI says on stderr');
+    assert.is(note === null ? '' : `${decodeURIComponent(note)}\n`, cli.stderr.replace(`sqlite:${db}`, "the job's store"), 'the note');
+    assert.not.match(note ?? '', dir, 'no path of the server');
   }
 });
 
@@ -247,6 +249,19 @@ test('/api/stats: the counters the dashboard plots', async () => {
   assert.is(stats.kafkaLag, null);
   assert.ok(Array.isArray(stats.recentLatencies) && stats.recentLatencies.length > 0);
   assert.match(stats.job.clock, 'wall clock');
+});
+
+test('/api/stats: times, queues, shards, the process and the latest dead letters, as /metrics tells them', async () => {
+  const stats = (await request(job.url, '/api/stats')).json;
+  const metrics = await scrape(job.url);
+  assert.equal(Object.keys(stats.shards), ['0', '1']);
+  for (const key of ['openWindows', 'openPanes']) assert.ok(stats.shards.every((held) => Number.isInteger(held[key])), key);
+  assert.ok(stats.status.closedThrough <= metrics.value('clickstream_closed_through_timestamp_seconds') * 1000, 'closes only move on');
+  assert.is(stats.status.watermark, null, 'no watermark with the wall clock');
+  assert.ok(stats.process.uptimeSeconds > 0 && stats.process.rssBytes > 0 && stats.process.cpuSeconds > 0, JSON.stringify(stats.process));
+  assert.equal(stats.deadLetters, [], 'the synthetic source has no bad events');
+  assert.is(stats.hasStore, true);
+  assert.is(stats.job.deadLetters, join(dir, 'dead.jsonl'));
 });
 
 test('readiness is 503 while the source is not connected, health stays 200', async () => {
@@ -283,6 +298,8 @@ test('with a token: /api/* needs "Authorization: Bearer <token>", the rest stays
       assert.is((await request(url, '/api/stats', { token: TOKEN })).status, 200);
       // A sink that keeps no tables: the store endpoints say so.
       assert.is((await request(url, '/api/windows', { token: TOKEN })).status, 501);
+      // Readiness waits for the writer thread, which a loaded machine may still be starting.
+      await waitFor('the job ready', async () => (await request(url, '/readyz')).status === 200, { timeoutMs: 20_000 });
       for (const path of ['/metrics', '/healthz', '/readyz', '/', '/assets/dashboard.js']) {
         assert.is((await request(url, path)).status, 200, `${path} needs no token`);
       }

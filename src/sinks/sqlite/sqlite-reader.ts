@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { DetailCache, type ReaderOptions, type WindowDetail } from '../detail-cache';
 import { EMPTY_STORE } from '../empty-store';
 import { MissingStoreError, type RankedPage, type StoreReader, type WrittenWindow } from '../store';
+import { openingSqlite } from './open-error';
 import { DEFAULT_SQLITE_PATH, TABLE_NAMES } from './schema';
 
 /**
@@ -102,8 +103,8 @@ export function createSqliteReader(path: string, { details = new DetailCache() }
   if (!existsSync(path)) {
     throw new MissingStoreError(`no SQLite database at ${path} (is the path right? the job writes ${DEFAULT_SQLITE_PATH} by default)`);
   }
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  if (hasAllTables(db)) return sqliteReader(db, details);
+  const db = openingSqlite(path, () => new Database(path, { readonly: true, fileMustExist: true }));
+  if (openingSqlite(path, () => hasAllTables(db))) return sqliteReader(db, details);
   db.close();
   return EMPTY_STORE;
 }

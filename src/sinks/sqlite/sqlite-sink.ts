@@ -6,6 +6,7 @@ import { type JobIdentity, encodeIdentity } from '../identity';
 import { ownsEveryPartition } from '../partition-states';
 import type { PartitionState, Sink } from '../sink';
 import { HEARTBEAT_MS, type StoreNames } from '../store-claim';
+import { openingSqlite } from './open-error';
 import { RESET_TABLES, schemaSql } from './schema';
 import { SqliteClaim, refuseIfWritten } from './store-records';
 import { type WriteWindows, prepareReadPartitions, prepareWriteWindows } from './window-writes';
@@ -78,7 +79,7 @@ export function createSqliteSink(path: string, identity: JobIdentity): Sink {
   return {
     keepsProgress: true,
     async open() {
-      const db = openDatabase(path);
+      const db = openingSqlite(path, () => openDatabase(path));
       try {
         const claim = new SqliteClaim(db, namesOf(path), identity, () => db.exec(schemaSql()));
         const heartbeat = setInterval(() => claim.heartbeat(), HEARTBEAT_MS);
