@@ -10,6 +10,7 @@ import { Sender } from './produce/sender';
 import { ensureTopic } from './produce/topic';
 import { createSource } from './sources/create-source';
 import { kafkaClientOf } from './kafka/client';
+import { kafkaFailureOf } from './kafka/failures';
 
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
@@ -55,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await produce(parsed.command);
     return EXIT_OK;
   } catch (error) {
-    process.stderr.write(`${PRODUCE_COMMAND.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${PRODUCE_COMMAND.name}: ${kafkaFailureOf(error, parsed.command.connection)}\n`);
     return EXIT_FAILURE;
   }
 }

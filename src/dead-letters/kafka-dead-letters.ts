@@ -1,5 +1,6 @@
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { ACKS_ALL, kafkaClientOf } from '../kafka/client';
+import { kafkaFailureOf } from '../kafka/failures';
 import type { KafkaConnection } from '../kafka/connection';
 import type { Position } from '../sources/source';
 import { deadLetterOf, type DeadLetters } from './dead-letter';
@@ -27,7 +28,7 @@ class KafkaDeadLetters implements DeadLetters {
   private failure: Error | null = null;
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly topic: string,
   ) {
     this.producer = kafkaClientOf(connection, 'clickstream-dead-letters').producer({
@@ -70,6 +71,8 @@ class KafkaDeadLetters implements DeadLetters {
   }
 
   private throwIfFailed(): void {
-    if (this.failure !== null) throw new Error(`cannot write dead letters to kafka:${this.topic}: ${this.failure.message}`);
+    if (this.failure !== null) {
+      throw new Error(`cannot write dead letters to kafka:${this.topic}: ${kafkaFailureOf(this.failure, this.connection)}`, { cause: this.failure });
+    }
   }
 }

@@ -16,7 +16,7 @@ const { CASSANDRA_TABLE_NAMES } = require('../../dist/stores/cassandra/schema');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;
-const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
+const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: null };
 
 // ---- Pure parts: no server needed ----
 

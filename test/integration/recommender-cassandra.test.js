@@ -18,7 +18,7 @@ const { createSqliteStore } = require('../../dist/recommender/sqlite-store');
 const { recommend } = require('../../dist/recommender/recommend');
 
 const KEYSPACE = `cs_test_rec_${Date.now()}`;
-const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
+const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: null };
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-recommender-cassandra-'));
 const DB = path.join(TMP, 'clickstream.db');
 

@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { BatchBridge } from './bridge';
 import type { KafkaCheckpoint } from './batch';
 import { kafkaClientOf } from '../../kafka/client';
+import { kafkaFailureOf } from '../../kafka/failures';
 import { OffsetCommits } from './commits';
 import type { KafkaSourceConfig } from '../config';
 import { PartitionProgress } from './partition-progress';
@@ -281,7 +282,7 @@ class KafkaSource implements Source {
   }
 
   private failureOf(error: Error): Error {
-    return new Error(`Kafka source ${this.description}: ${error.message}`, { cause: error });
+    return new Error(`Kafka source ${this.description}: ${kafkaFailureOf(error, this.config.connection)}`, { cause: error });
   }
 }
 

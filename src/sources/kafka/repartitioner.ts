@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { kafkaClientOf } from '../../kafka/client';
+import { kafkaFailureOf } from '../../kafka/failures';
 import { partitionOfKey } from '../../kafka/murmur2';
 import { clientEventOf } from '../../parsing/client-key';
 import type { RepartitionConfig } from '../config';
@@ -115,6 +116,12 @@ export class Repartitioner {
 
   /** Connects, creates the internal topic if absent (as many partitions as the input), and starts re-keying. */
   async start(): Promise<void> {
+    await this.begin().catch((error: Error) => {
+      throw this.failureOf(error);
+    });
+  }
+
+  private async begin(): Promise<void> {
     const { input, topic } = this.config;
     await this.admin.connect();
     this.ends = await partitionStartsOf(this.admin, input.topic, this.group, input.fromBeginning);
@@ -270,7 +277,12 @@ export class Repartitioner {
 
   private fail(error: Error): void {
     this.stopGroupEndPoll();
-    this.settle.reject(new Error(`re-keying kafka:${this.config.input.topic} into ${this.config.topic}: ${error.message}`, { cause: error }));
+    this.settle.reject(this.failureOf(error));
+  }
+
+  private failureOf(error: Error): Error {
+    const { input, topic } = this.config;
+    return new Error(`re-keying kafka:${input.topic} into ${topic}: ${kafkaFailureOf(error, input.connection)}`, { cause: error });
   }
 }
 
