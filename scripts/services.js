@@ -6,9 +6,10 @@ const cassandra = require('./services/cassandra');
 const { up, down, status } = require('./services/lifecycle');
 const { requireJava } = require('./services/tools');
 
-const SERVICES = { kafka, cassandra };
+// The secured node is its own server (own data, ports, log); the secured Kafka listener is the broker's.
+const SERVICES = { kafka, cassandra: cassandra.open, 'cassandra-secured': cassandra.secured };
 const COMMANDS = { up, down, status };
-const USAGE = `usage: npm run services -- <up|down|status> [kafka|cassandra] [--wipe]
+const USAGE = `usage: npm run services -- <up|down|status> [kafka|cassandra|cassandra-secured] [--wipe]
   up       resolve the jars (first time), start the servers and wait until they answer
   down     stop the servers this script started; --wipe also deletes their data and logs
   status   show whether each server is running and answering`;
