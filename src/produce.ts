@@ -16,12 +16,18 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const PROGRESS_EVERY_MS = 1000;
 
-async function produce(config: ProduceConfig): Promise<void> {
+/** How far a run got: whether it reached the cluster, for what its failure means. */
+interface Reached {
+  cluster: boolean;
+}
+
+async function produce(config: ProduceConfig, reached: Reached): Promise<void> {
   const kafka = kafkaClientOf(config.connection, 'clickstream-produce');
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   try {
     await admin.connect();
+    reached.cluster = true;
     const topic = await ensureTopic(admin, config.topic, config.partitions);
     if (!topic.created && topic.partitions !== config.partitions) {
       process.stderr.write(`topic ${config.topic} exists with ${topic.partitions} partitions; producing to those\n`);
@@ -52,11 +58,12 @@ function report(what: string, events: number, started: number, out: NodeJS.Write
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(PRODUCE_COMMAND, argv, produceConfigOf);
   if ('exitCode' in parsed) return parsed.exitCode;
+  const reached: Reached = { cluster: false };
   try {
-    await produce(parsed.command);
+    await produce(parsed.command, reached);
     return EXIT_OK;
   } catch (error) {
-    process.stderr.write(`${PRODUCE_COMMAND.name}: ${kafkaFailureOf(error, parsed.command.connection)}\n`);
+    process.stderr.write(`${PRODUCE_COMMAND.name}: ${kafkaFailureOf(error, parsed.command.connection, { connecting: !reached.cluster })}\n`);
     return EXIT_FAILURE;
   }
 }

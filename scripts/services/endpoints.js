@@ -3,12 +3,15 @@
 // loopback. CLICKSTREAM_SERVICES_PORT_OFFSET=N (for `npm run services` and the tests alike) shifts
 // every port by N, so a second set of servers can run beside a first one, e.g. for a second clone.
 
+/** Every port stays below 32768, where Linux starts handing out ephemeral ports that could clash. */
+const MAX_OFFSET = 23_000;
+
 function portOffset() {
   const text = process.env.CLICKSTREAM_SERVICES_PORT_OFFSET ?? '';
   if (text === '') return 0;
   const offset = Number(text);
-  if (!Number.isInteger(offset) || offset < 0 || offset > 50_000) {
-    throw new Error(`CLICKSTREAM_SERVICES_PORT_OFFSET must be an integer from 0 to 50000, not "${text}"`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
+    throw new Error(`CLICKSTREAM_SERVICES_PORT_OFFSET must be an integer from 0 to ${MAX_OFFSET}, not "${text}"`);
   }
   return offset;
 }

@@ -26,6 +26,8 @@ class KafkaDeadLetters implements DeadLetters {
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
+  /** The failure came before the producer first connected: the connection settings may be wrong. */
+  private failedConnecting = false;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -67,12 +69,13 @@ class KafkaDeadLetters implements DeadLetters {
       await this.producer.send({ topic: this.topic, messages, acks: ACKS_ALL });
     } catch (error) {
       this.failure = error as Error;
+      this.failedConnecting = !this.connected;
     }
   }
 
   private throwIfFailed(): void {
     if (this.failure !== null) {
-      throw new Error(`cannot write dead letters to kafka:${this.topic}: ${kafkaFailureOf(this.failure, this.connection)}`, { cause: this.failure });
+      throw new Error(`cannot write dead letters to kafka:${this.topic}: ${kafkaFailureOf(this.failure, this.connection, { connecting: this.failedConnecting })}`, { cause: this.failure });
     }
   }
 }

@@ -22,11 +22,12 @@ function brokerWords(message: string): string {
 
 /**
  * A kafkajs failure in words that name the server and the cause: a refused login, a TLS or socket
- * failure, or a broker that closed the connection without answering (a plaintext client on a TLS
- * listener, or a client without SASL on a SASL one). Any other error keeps kafkajs's message.
- * kafkajs does not say which broker refused a login, so that names the bootstrap brokers.
+ * failure, and, while `connecting` (before the client first reached the cluster), a broker that
+ * dropped the connection at once, as a listener does with a client of the wrong protocol (plaintext
+ * on TLS, no SASL on SASL). Later, a dropped connection is an outage and keeps kafkajs's words, as
+ * does any other error. kafkajs does not say which broker refused a login: that names the bootstrap brokers.
  */
-export function kafkaFailureOf(error: unknown, connection: KafkaConnection): string {
+export function kafkaFailureOf(error: unknown, connection: KafkaConnection, { connecting = false } = {}): string {
   const chain = chainOf(error);
   const message = chain[0]?.message ?? String(error);
   const sasl = connection.sasl;
@@ -40,10 +41,13 @@ export function kafkaFailureOf(error: unknown, connection: KafkaConnection): str
   const failed = chain.find((link) => link.broker !== undefined);
   if (failed === undefined) return message;
   const at = `Kafka at ${failed.broker}`;
-  if (failed.name === 'KafkaJSConnectionClosedError') return `${at} closed the connection without answering: ${closedRemedyOf(connection)}`;
+  if (failed.name === 'KafkaJSConnectionClosedError') {
+    return connecting ? `${at} closed the connection without answering: ${closedRemedyOf(connection)}` : `${at}: ${message}`;
+  }
   if (failed.name !== 'KafkaJSConnectionError') return message;
   const words = brokerWords(failed.message);
-  const cause = connectionFailureOf({ code: failed.code, message: words }, { prefix: 'kafka', tls: connection.tls !== null });
+  const dropped = failed.code === 'ECONNRESET' && !connecting;
+  const cause = dropped ? null : connectionFailureOf({ code: failed.code, message: words }, { prefix: 'kafka', tls: connection.tls !== null });
   return `cannot connect to ${at}: ${cause ?? words}`;
 }
 

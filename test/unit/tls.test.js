@@ -14,6 +14,9 @@ const { runCli, startCli, endedFirst } = require('../helpers/cli');
 const { waitFor } = require('../helpers/wait');
 const { tlsOptionsOf } = require('../../dist/tls/tls-config');
 const { cassandraTlsOptionsOf } = require('../../dist/stores/cassandra/tls');
+const { messageOf } = require('../../dist/stores/cassandra/client');
+const { kafkaFailureOf } = require('../../dist/kafka/failures');
+const { errors: cassandraErrors } = require('cassandra-driver');
 
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-tls-unit-'));
 const file = (name) => join(dir, name);
@@ -129,6 +132,33 @@ test('Cassandra: a node\'s certificate must name the address connected to or a h
   assert.is(check(['db1.example.com:9142', '10.0.0.7'], '10.0.0.9', 'DNS:db1.example.com'), undefined);
   assert.instance(check(['db1.example.com:9142'], '10.0.0.9', 'DNS:db2.example.com'), Error);
   assert.match(check(['127.0.0.1'], '127.0.0.2', 'IP Address:127.0.0.1').message, '127.0.0.2');
+});
+
+/** An error as kafkajs makes them: its class name, the broker, Node's code, what it wraps. */
+function kafkajsError(name, message, { broker, code, cause } = {}) {
+  return Object.assign(new Error(message, { cause }), { name, broker, code });
+}
+
+test('a connection dropped at once is explained only while connecting; later it is an outage and keeps the client\'s words', () => {
+  const plaintext = { brokers: ['b1:9094'], tls: null, sasl: null };
+  const closed = kafkajsError('KafkaJSConnectionClosedError', 'Closed connection', { broker: 'b1:9094' });
+  const retried = kafkajsError('KafkaJSNumberOfRetriesExceeded', 'Closed connection', { cause: closed });
+  assert.is(
+    kafkaFailureOf(retried, plaintext, { connecting: true }),
+    'Kafka at b1:9094 closed the connection without answering: if this listener wants TLS (SSL or SASL_SSL), give --kafka-tls (and --kafka-ca for a private CA)',
+  );
+  assert.is(kafkaFailureOf(retried, plaintext), 'Kafka at b1:9094: Closed connection');
+  const untrusted = kafkajsError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain', { broker: 'b1:9094', code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+  assert.match(kafkaFailureOf(untrusted, { ...plaintext, tls: { ca: null, clientCertificate: null } }), /^cannot connect to Kafka at b1:9094: its TLS certificate is not signed by a CA trusted here/);
+  const sasl = { brokers: ['b1:9094', 'b2:9094'], tls: null, sasl: { mechanism: 'plain', username: 'u', password: 'p' } };
+  const refused = kafkajsError('KafkaJSSASLAuthenticationError', 'SASL PLAIN authentication failed: Authentication failed: Invalid username or password');
+  assert.is(kafkaFailureOf(refused, sasl), 'authentication failed at Kafka b1:9094,b2:9094 (SASL PLAIN as user u): Authentication failed: Invalid username or password');
+  assert.is(kafkaFailureOf(new Error('This server does not host this topic-partition'), sasl), 'This server does not host this topic-partition');
+
+  const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+  const noHost = new cassandraErrors.NoHostAvailableError({ '127.0.0.1:9142': reset });
+  assert.is(messageOf(noHost, { tls: false }), '127.0.0.1:9142: it closed the connection at once (read ECONNRESET): if this port wants TLS, give --cassandra-tls (and --cassandra-ca for a private CA)');
+  assert.is(messageOf(noHost), '127.0.0.1:9142: read ECONNRESET', 'a write that lost its connection mid-run');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

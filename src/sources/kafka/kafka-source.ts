@@ -55,6 +55,8 @@ class KafkaSource implements Source {
   private readonly bridge = new BatchBridge<SourceBatch>(BUFFERED_BATCHES);
   private readonly commits: OffsetCommits;
   private progress: PartitionProgress | null = null;
+  /** The admin client has reached the cluster once: the connection settings work. */
+  private reached = false;
   private starting: Promise<void> | null = null;
   /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
   private consuming = false;
@@ -134,6 +136,7 @@ class KafkaSource implements Source {
   private async start(): Promise<void> {
     const { topic, group, fromBeginning, stopAtEnd } = this.config;
     await this.admin.connect();
+    this.reached = true;
     this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
@@ -282,7 +285,8 @@ class KafkaSource implements Source {
   }
 
   private failureOf(error: Error): Error {
-    return new Error(`Kafka source ${this.description}: ${kafkaFailureOf(error, this.config.connection)}`, { cause: error });
+    const failure = kafkaFailureOf(error, this.config.connection, { connecting: !this.reached });
+    return new Error(`Kafka source ${this.description}: ${failure}`, { cause: error });
   }
 }
 

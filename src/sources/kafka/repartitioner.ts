@@ -117,7 +117,7 @@ export class Repartitioner {
   /** Connects, creates the internal topic if absent (as many partitions as the input), and starts re-keying. */
   async start(): Promise<void> {
     await this.begin().catch((error: Error) => {
-      throw this.failureOf(error);
+      throw this.failureOf(error, { connecting: true });
     });
   }
 
@@ -280,9 +280,9 @@ export class Repartitioner {
     this.settle.reject(this.failureOf(error));
   }
 
-  private failureOf(error: Error): Error {
+  private failureOf(error: Error, { connecting = false } = {}): Error {
     const { input, topic } = this.config;
-    return new Error(`re-keying kafka:${input.topic} into ${topic}: ${kafkaFailureOf(error, input.connection)}`, { cause: error });
+    return new Error(`re-keying kafka:${input.topic} into ${topic}: ${kafkaFailureOf(error, input.connection, { connecting })}`, { cause: error });
   }
 }
 

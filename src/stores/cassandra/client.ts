@@ -36,29 +36,31 @@ export async function connectClient(config: CassandraConfig, tuning: ClientOptio
     await client.connect();
   } catch (error) {
     await client.shutdown().catch(() => undefined);
-    throw new Error(`cannot connect to Cassandra at ${config.contactPoints.join(',')}: ${messageOf(error, config.tls !== null)}`, { cause: error });
+    throw new Error(`cannot connect to Cassandra at ${config.contactPoints.join(',')}: ${messageOf(error, { tls: config.tls !== null })}`, { cause: error });
   }
   return client;
 }
 
 /**
  * The driver's "no host" message inspects each host's error, stack and all: one line a host is
- * enough, saying what failed (authentication, TLS) where the driver's words do not. `tls` says
- * whether the client spoke TLS, for the remedy of a connection the server closed.
+ * enough. While connecting (`connecting` says whether the client spoke TLS), each says what failed
+ * (authentication, TLS, a server that dropped the connection) where the driver's words do not; later,
+ * a dropped connection is an outage, not a sign of the wrong protocol, and keeps the driver's words.
  */
-export function messageOf(error: unknown, tls = false): string {
+export function messageOf(error: unknown, connecting?: { readonly tls: boolean }): string {
   if (!(error instanceof errors.NoHostAvailableError)) return error instanceof Error ? error.message : String(error);
-  const perHost = Object.entries(error.innerErrors as Record<string, unknown>).map(([host, inner]) => `${host}: ${hostFailureOf(inner, tls)}`);
+  const perHost = Object.entries(error.innerErrors as Record<string, unknown>).map(([host, inner]) => `${host}: ${hostFailureOf(inner, connecting)}`);
   return perHost.length > 0 ? perHost.join('; ') : error.message;
 }
 
-function hostFailureOf(error: unknown, tls: boolean): string {
+function hostFailureOf(error: unknown, connecting: { readonly tls: boolean } | undefined): string {
   if (!(error instanceof Error)) return String(error);
   if (error instanceof errors.AuthenticationError) {
     const remedy = /no authenticator/.test(error.message) ? ': give --cassandra-user and --cassandra-password' : '';
     return `authentication failed (${error.message})${remedy}`;
   }
-  return connectionFailureOf(error, { prefix: 'cassandra', tls }) ?? error.message;
+  const explained = connecting === undefined ? null : connectionFailureOf(error, { prefix: 'cassandra', tls: connecting.tls });
+  return explained ?? error.message;
 }
 
 /** bigint columns come back as Long. */
