@@ -22,9 +22,15 @@ async function missingSecured() {
     securedCassandraLogin(material, USER, secret(material.cassandraPassword)),
   ]);
   return [
-    kafka === null ? null : `Kafka's SASL_SSL listener (${KAFKA_SECURED_BROKERS}: ${kafka.message})`,
-    cassandra === null ? null : `the secured Cassandra (${CASSANDRA_SECURED_CONTACT}: ${cassandra.message})`,
+    kafka === null ? null : `Kafka's SASL_SSL listener (${KAFKA_SECURED_BROKERS}: ${oneLine(kafka)})`,
+    cassandra === null ? null : `the secured Cassandra (${CASSANDRA_SECURED_CONTACT}: ${oneLine(cassandra)})`,
   ].filter(Boolean);
+}
+
+/** An error's first line; the driver's "no host" error's, per host. */
+function oneLine(error) {
+  const inner = error.innerErrors === undefined ? [error] : Object.values(error.innerErrors);
+  return inner.map((each) => String(each.message).split('\n')[0]).join('; ');
 }
 
 async function checkSecuredServices() {
