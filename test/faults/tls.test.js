@@ -5,7 +5,7 @@
 // which server refused and why. Wrong passwords: credentials.test.js.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { readFileSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { createServer } = require('node:tls');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
@@ -22,6 +22,7 @@ const {
 const { KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 
 const RUN = Date.now();
+const dir = mkdtempSync(join(tmpdir(), 'clickstream-tls-faults-'));
 const topic = `tls-faults-${RUN}`;
 const KAFKA = esc(KAFKA_SECURED_BROKERS);
 const CASSANDRA = esc(CASSANDRA_SECURED_CONTACT);
@@ -38,7 +39,7 @@ const cassandraJob = (cassandra) => ['--source', 'synthetic:dev', '--events', '5
 
 /** The job must be refused with `pattern` (its dead letters, were there any, in a scratch file). */
 function failsClearly(script, args, pattern) {
-  return refusedWithin30s(script, args, pattern, { env: { CLICKSTREAM_DEAD_LETTER: join(tmpdir(), `clickstream-tls-faults-${RUN}.jsonl`) } });
+  return refusedWithin30s(script, args, pattern, { env: { CLICKSTREAM_DEAD_LETTER: join(dir, 'dead-letters.jsonl') } });
 }
 
 test('a server certificate that no trusted CA signed is refused, naming the server: Kafka and Cassandra, with no CA given and with another CA', async () => {
@@ -96,5 +97,7 @@ test('a plaintext client on a TLS port, and a TLS client on a plaintext port: a 
       new RegExp(`${esc(CASSANDRA_CONTACT)}: it does not speak TLS on this port \\(wrong version number\\): connect to its TLS port, or without TLS`)),
   ]);
 });
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

@@ -14,16 +14,16 @@ const { runCli } = require('./cli');
 const material = materialOf();
 let answer;
 
-/** What of the secured servers does not answer as it should, as words; empty when all do. */
-async function missingSecured() {
-  if (!existsSync(material.dir)) return [`their certificates and passwords (${material.dir})`];
+/** What keeps the secured servers from answering as they should, as words; empty when they do. */
+async function securedProblems() {
+  if (!existsSync(material.dir)) return [`no certificates and passwords in ${material.dir}`];
   const [kafka, cassandra] = await Promise.all([
     securedKafkaLogin(material, 'scram-sha-512'),
     securedCassandraLogin(material, USER, secret(material.cassandraPassword)),
   ]);
   return [
-    kafka === null ? null : `Kafka's SASL_SSL listener (${KAFKA_SECURED_BROKERS}: ${oneLine(kafka)})`,
-    cassandra === null ? null : `the secured Cassandra (${CASSANDRA_SECURED_CONTACT}: ${oneLine(cassandra)})`,
+    kafka === null ? null : `Kafka's SASL_SSL listener ${KAFKA_SECURED_BROKERS}: ${oneLine(kafka)}`,
+    cassandra === null ? null : `the secured Cassandra ${CASSANDRA_SECURED_CONTACT}: ${oneLine(cassandra)}`,
   ].filter(Boolean);
 }
 
@@ -36,11 +36,11 @@ function oneLine(error) {
 async function checkSecuredServices() {
   // The open servers too: the secured listener is the open broker's, and tests read offsets through either.
   if (!(await requireServices())) return false;
-  const missing = (await missingSecured()).join(' and ');
-  if (missing === '') return true;
+  const problems = (await securedProblems()).join('; ');
+  if (problems === '') return true;
   // CI must never pass by skipping.
-  if (process.env.CI === 'true') throw new Error(`secured-cluster tests need ${missing}; CI must start them with \`npm run services -- up\``);
-  console.log(`secured-cluster tests skipped: ${missing} not answering — (re)start the servers with \`npm run services -- up\``);
+  if (process.env.CI === 'true') throw new Error(`secured-cluster tests cannot run (${problems}); CI must start the servers with \`npm run services -- up\``);
+  console.log(`secured-cluster tests skipped (${problems}): (re)start the servers with \`npm run services -- up\``);
   return false;
 }
 
