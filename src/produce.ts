@@ -16,7 +16,7 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const PROGRESS_EVERY_MS = 1000;
 
-/** How far a run got: whether it reached the cluster, for what its failure means. */
+/** How far a run got: whether the cluster answered a request past the handshake, for what its failure means. */
 interface Reached {
   cluster: boolean;
 }
@@ -27,8 +27,8 @@ async function produce(config: ProduceConfig, reached: Reached): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   try {
     await admin.connect();
-    reached.cluster = true;
     const topic = await ensureTopic(admin, config.topic, config.partitions);
+    reached.cluster = true;
     if (!topic.created && topic.partitions !== config.partitions) {
       process.stderr.write(`topic ${config.topic} exists with ${topic.partitions} partitions; producing to those\n`);
     }

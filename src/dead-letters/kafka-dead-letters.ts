@@ -26,8 +26,10 @@ class KafkaDeadLetters implements DeadLetters {
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
-  /** The failure came before the producer first connected: the connection settings may be wrong. */
+  /** The failure came before any batch was acknowledged: the connection settings may be wrong. */
   private failedConnecting = false;
+  /** A batch was acknowledged: the connection settings work. */
+  private delivered = false;
 
   constructor(
     private readonly connection: KafkaConnection,
@@ -67,9 +69,10 @@ class KafkaDeadLetters implements DeadLetters {
       if (!this.connected) await this.producer.connect();
       this.connected = true;
       await this.producer.send({ topic: this.topic, messages, acks: ACKS_ALL });
+      this.delivered = true;
     } catch (error) {
       this.failure = error as Error;
-      this.failedConnecting = !this.connected;
+      this.failedConnecting = !this.delivered;
     }
   }
 

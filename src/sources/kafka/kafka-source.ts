@@ -55,7 +55,10 @@ class KafkaSource implements Source {
   private readonly bridge = new BatchBridge<SourceBatch>(BUFFERED_BATCHES);
   private readonly commits: OffsetCommits;
   private progress: PartitionProgress | null = null;
-  /** The admin client has reached the cluster once: the connection settings work. */
+  /**
+   * The cluster has answered a request past the handshake (a SASL listener answers ApiVersions even to
+   * a client without SASL): the connection settings work, so a dropped connection is an outage.
+   */
   private reached = false;
   private starting: Promise<void> | null = null;
   /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
@@ -136,8 +139,8 @@ class KafkaSource implements Source {
   private async start(): Promise<void> {
     const { topic, group, fromBeginning, stopAtEnd } = this.config;
     await this.admin.connect();
-    this.reached = true;
     this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
+    this.reached = true;
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
     await this.consumer.connect();
