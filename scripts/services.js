@@ -5,13 +5,19 @@ const kafka = require('./services/kafka');
 const cassandra = require('./services/cassandra');
 const { up, down, status } = require('./services/lifecycle');
 const { requireJava } = require('./services/tools');
+const { KAFKA_BROKERS, KAFKA_SECURED_BROKERS, CASSANDRA_CONTACT, CASSANDRA_SECURED_CONTACT } = require('./services/endpoints');
 
-const SERVICES = { kafka, cassandra };
+// The secured node is its own server (own data, ports, log); the secured Kafka listener is the broker's.
+const SERVICES = { kafka, cassandra: cassandra.open, 'cassandra-secured': cassandra.secured };
 const COMMANDS = { up, down, status };
-const USAGE = `usage: npm run services -- <up|down|status> [kafka|cassandra] [--wipe]
+const USAGE = `usage: npm run services -- <up|down|status> [kafka|cassandra|cassandra-secured] [--wipe]
   up       resolve the jars (first time), start the servers and wait until they answer
   down     stop the servers this script started; --wipe also deletes their data and logs
-  status   show whether each server is running and answering`;
+  status   show whether each server is running and answering
+kafka is one broker: PLAINTEXT on ${KAFKA_BROKERS} and, for the tests of a secured cluster, SASL_SSL on
+${KAFKA_SECURED_BROKERS}; cassandra is the open node on ${CASSANDRA_CONTACT}, cassandra-secured a node that takes only
+TLS with a client certificate and a password on ${CASSANDRA_SECURED_CONTACT}. Their CA, certificates and
+passwords are made once in .services/secured.`;
 
 function parseArgs(argv) {
   const [command, ...rest] = argv;

@@ -38,7 +38,7 @@ async function start(service, paths, say) {
 
 /** Starts the service unless it runs already, then waits until it really answers. */
 async function up(service) {
-  const paths = pathsOf(service.name);
+  const paths = pathsOf(service.name, service.distribution);
   const say = sayer(service);
   const since = Date.now();
   let pid = runningPid(service.name, paths);
@@ -51,6 +51,8 @@ async function up(service) {
     pid = await start(service, paths, say);
   }
   await waitUntilReady(service, paths, pid);
+  // What a server needs once it answers (its users), and a check that a running one has it.
+  await service.afterReady?.(paths, say);
   say(`ready on ${service.endpoint} (${seconds(since)})`);
 }
 
@@ -62,7 +64,7 @@ function wipe(paths, say) {
 
 /** Stops only the process this script started, and keeps its data unless asked to wipe it. */
 async function down(service, { wipe: shouldWipe }) {
-  const paths = pathsOf(service.name);
+  const paths = pathsOf(service.name, service.distribution);
   const say = sayer(service);
   const since = Date.now();
   const pid = runningPid(service.name, paths);
@@ -84,7 +86,7 @@ function describeState(pid, answering, endpoint) {
 }
 
 async function status(service) {
-  const paths = pathsOf(service.name);
+  const paths = pathsOf(service.name, service.distribution);
   const pid = runningPid(service.name, paths);
   const answering = await service.isAnswering();
   const jars = fs.existsSync(paths.lib) ? 'jars cached' : 'jars not resolved yet';

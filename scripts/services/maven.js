@@ -24,11 +24,19 @@ function jarCount(lib) {
   return fs.readdirSync(lib).filter((file) => file.endsWith('.jar')).length;
 }
 
+/** Resolutions under way, by lib folder: two nodes of one distribution starting together resolve it once. */
+const resolving = new Map();
+
 /**
  * Copies the runtime jars of a service's pom into its lib folder, unless they are already there.
  * Returns whether Maven ran and how many jars the classpath has.
  */
-async function ensureJars(paths) {
+function ensureJars(paths) {
+  if (!resolving.has(paths.lib)) resolving.set(paths.lib, resolveJars(paths));
+  return resolving.get(paths.lib);
+}
+
+async function resolveJars(paths) {
   if (areJarsCurrent(paths)) return { resolved: false, jars: jarCount(paths.lib) };
   requireMaven();
   fs.rmSync(paths.lib, { recursive: true, force: true });

@@ -32,6 +32,12 @@ function requireMaven() {
   }
 }
 
+function requireOpenssl() {
+  if (!isOnPath('openssl', 'version')) {
+    throw new Error('`openssl` was not found on PATH: it makes the private CA and certificates of the secured servers (e.g. apt-get install openssl)');
+  }
+}
+
 /**
  * The command that starts `java ARGS`. Cassandra mlockall()s its whole heap at startup; as root nothing
  * stops that, which takes seconds and pins ~1.5 GiB, so root drops CAP_IPC_LOCK and the lock fails
@@ -43,4 +49,4 @@ function javaCommand(args) {
   return ['java', args];
 }
 
-module.exports = { requireJava, requireMaven, javaCommand };
+module.exports = { requireJava, requireMaven, requireOpenssl, javaCommand };

@@ -1,5 +1,6 @@
 import { FlagError, secretFlag, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { CassandraConfig } from '../sinks/cassandra/config';
+import { tlsConfigOf, tlsFlagsOf } from './tls-flags';
 
 /** Connection flags shared by the streaming job and the recommender. */
 export const CASSANDRA_FLAGS: readonly FlagDefinition[] = [
@@ -9,7 +10,7 @@ export const CASSANDRA_FLAGS: readonly FlagDefinition[] = [
   { name: 'cassandra-user', value: 'USER', help: 'Cassandra username (with --cassandra-password)' },
   { name: 'cassandra-password', value: 'PASSWORD', help: 'Cassandra password (never printed)', secret: true },
   { name: 'cassandra-password-file', value: 'PATH', help: 'Cassandra password from this file (one line)' },
-  { name: 'cassandra-tls', value: null, help: 'connect to Cassandra with TLS' },
+  ...tlsFlagsOf('cassandra', 'Cassandra'),
 ];
 
 export function cassandraConfigOf(flags: RawFlags): CassandraConfig {
@@ -31,6 +32,6 @@ export function cassandraConfigOf(flags: RawFlags): CassandraConfig {
     localDataCenter: stringFlag(flags, 'local-dc'),
     username: typeof username === 'string' ? username : undefined,
     password: typeof password === 'string' ? password : undefined,
-    tls: flags.has('cassandra-tls'),
+    tls: tlsConfigOf(flags, 'cassandra'),
   };
 }

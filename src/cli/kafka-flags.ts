@@ -1,10 +1,11 @@
 import { FlagError, secretFlag, stringFlag, type FlagDefinition, type RawFlags } from './flag-parser';
 import type { KafkaConnection, KafkaSasl } from '../kafka/connection';
+import { tlsConfigOf, tlsFlagsOf } from './tls-flags';
 
 /** Connection flags shared by the streaming job and the producer command. */
 export const KAFKA_CONNECTION_FLAGS: readonly FlagDefinition[] = [
   { name: 'brokers', value: 'HOST:PORT,…', help: 'Kafka bootstrap brokers', default: '127.0.0.1:9092' },
-  { name: 'kafka-tls', value: null, help: 'connect to Kafka with TLS' },
+  ...tlsFlagsOf('kafka', 'Kafka'),
   { name: 'kafka-sasl', value: 'MECHANISM', help: 'Kafka SASL: plain, scram-sha-256 or scram-sha-512' },
   { name: 'kafka-user', value: 'USER', help: 'Kafka SASL username' },
   { name: 'kafka-password', value: 'PASSWORD', help: 'Kafka SASL password (never printed)', secret: true },
@@ -20,7 +21,7 @@ export function kafkaConnectionOf(flags: RawFlags): KafkaConnection {
   if (brokers.some((broker) => !/^[^\s:,]+:\d{1,5}$/.test(broker))) {
     throw new FlagError('--brokers must be HOST:PORT separated by commas');
   }
-  return { brokers, tls: flags.has('kafka-tls'), sasl: saslOf(flags) };
+  return { brokers, tls: tlsConfigOf(flags, 'kafka'), sasl: saslOf(flags) };
 }
 
 function saslOf(flags: RawFlags): KafkaSasl | null {

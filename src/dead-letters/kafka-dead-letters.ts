@@ -1,5 +1,6 @@
 import { Partitioners, type Message, type Producer } from 'kafkajs';
 import { ACKS_ALL, kafkaClientOf } from '../kafka/client';
+import { kafkaFailureOf } from '../kafka/failures';
 import type { KafkaConnection } from '../kafka/connection';
 import type { Position } from '../sources/source';
 import { deadLetterOf, type DeadLetters } from './dead-letter';
@@ -25,9 +26,13 @@ class KafkaDeadLetters implements DeadLetters {
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
+  /** The failure came before any batch was acknowledged: the connection settings may be wrong. */
+  private failedConnecting = false;
+  /** A batch was acknowledged: the connection settings work. */
+  private delivered = false;
 
   constructor(
-    connection: KafkaConnection,
+    private readonly connection: KafkaConnection,
     private readonly topic: string,
   ) {
     this.producer = kafkaClientOf(connection, 'clickstream-dead-letters').producer({
@@ -64,12 +69,16 @@ class KafkaDeadLetters implements DeadLetters {
       if (!this.connected) await this.producer.connect();
       this.connected = true;
       await this.producer.send({ topic: this.topic, messages, acks: ACKS_ALL });
+      this.delivered = true;
     } catch (error) {
       this.failure = error as Error;
+      this.failedConnecting = !this.delivered;
     }
   }
 
   private throwIfFailed(): void {
-    if (this.failure !== null) throw new Error(`cannot write dead letters to kafka:${this.topic}: ${this.failure.message}`);
+    if (this.failure !== null) {
+      throw new Error(`cannot write dead letters to kafka:${this.topic}: ${kafkaFailureOf(this.failure, this.connection, { connecting: this.failedConnecting })}`, { cause: this.failure });
+    }
   }
 }

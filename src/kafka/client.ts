@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { KafkaConnection, KafkaSasl } from './connection';
+import { tlsOptionsOf } from '../tls/tls-config';
 
 /**
  * A kafkajs client for the source, the dead-letter output and the producer command.
@@ -14,7 +15,8 @@ export function kafkaClientOf(connection: KafkaConnection, clientId: string): Ka
   return new Kafka({
     clientId,
     brokers: [...connection.brokers],
-    ssl: connection.tls,
+    // kafkajs names the broker as the TLS server name (unless it is an IP), so Node checks the certificate against it.
+    ssl: connection.tls === null ? false : tlsOptionsOf(connection.tls),
     sasl: saslOptionsOf(connection.sasl),
     logLevel: logLevel.NOTHING,
   });

@@ -1,7 +1,10 @@
+import type { TlsConfig } from '../tls/tls-config';
+
 /** How to reach Kafka; shared by the source, the Kafka dead-letter output and the producer command. */
 export interface KafkaConnection {
   readonly brokers: readonly string[];
-  readonly tls: boolean;
+  /** TLS, or null for plaintext. */
+  readonly tls: TlsConfig | null;
   readonly sasl: KafkaSasl | null;
 }
 

@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { kafkaClientOf } from '../kafka/client';
+import { kafkaFailureOf } from '../kafka/failures';
 import type { KafkaConnection } from '../kafka/connection';
 import type { Source } from '../sources/source';
 import { Partitioning } from './partitioning';
@@ -35,9 +36,12 @@ export async function produceToKafka(
   const kafka = kafkaClientOf(target.connection, 'clickstream-produce');
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  // Once the cluster answered a request past the handshake, a dropped connection is an outage, not a wrong setting.
+  let reached = false;
   try {
     await admin.connect();
     const topic = await ensureTopic(admin, target.topic, target.partitions);
+    reached = true;
     if (!topic.created && topic.partitions !== target.partitions) {
       process.stderr.write(`topic ${target.topic} exists with ${topic.partitions} partitions; producing to those\n`);
     }
@@ -50,6 +54,8 @@ export async function produceToKafka(
     });
     await sender.flush();
     return { produced, where: `${target.topic} (${topic.partitions} partition${topic.partitions === 1 ? '' : 's'})` };
+  } catch (error) {
+    throw new Error(kafkaFailureOf(error, target.connection, { connecting: !reached }), { cause: error });
   } finally {
     await Promise.all([producer.disconnect(), admin.disconnect()]);
   }

@@ -4,12 +4,13 @@ import { kafkaClientOf } from '../kafka/client';
 import { partitionOfKey } from '../hashing/murmur2';
 import { clientEventOf } from '../parsing/client-key';
 import type { RepartitionConfig } from '../sources/config';
+import { kafkaFailureOf } from '../kafka/failures';
 import { EventTimeMerge, type Timed } from './event-time-merge';
-import { singleOwnerAssigner } from '../kafka/single-owner';
+import { groupConsumerOf } from '../kafka/group-consumer';
+import { pollGroupEnd } from '../kafka/group-end';
+import { OwnerClaim } from '../kafka/single-owner';
 import { partitionStartsOf, type PartitionStart } from '../kafka/start';
 
-/** As the job's source: how long a fetch waits on the broker, which bounds how long a stop waits. */
-const MAX_FETCH_WAIT_MS = 500;
 /** An input partition with this many messages waiting for the others' event time is paused, so memory stays bounded. */
 const QUEUE_LIMIT = 50_000;
 /**
@@ -23,8 +24,6 @@ const LEADER_WAIT_MS = 30_000;
 const LEADER_POLL_MS = 100;
 /** Brokers refuse a longer transaction timeout (transaction.max.timeout.ms, 15 min by default). */
 const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
-/** With --stop-at-end, how often the group's committed offsets are asked for. */
-const GROUP_END_POLL_MS = 500;
 
 /** A message for the internal topic, its partition chosen here. */
 interface Outgoing {
@@ -63,10 +62,9 @@ export class Repartitioner {
   private assigned: readonly number[] = [];
   private readonly paused = new Set<number>();
   private outputPartitions = 0;
-  private readonly startedAt = Date.now();
-  private ownedSince = -1;
+  private readonly claim = new OwnerClaim();
   private ends: readonly PartitionStart[] = [];
-  private groupEndPoll: NodeJS.Timeout | null = null;
+  private stopGroupEndPoll: (() => void) | null = null;
   private stopped = false;
   private closing: Promise<void> | null = null;
   private settle!: { resolve(): void; reject(error: Error): void };
@@ -84,14 +82,7 @@ export class Repartitioner {
     this.done.catch(() => undefined);
     const kafka = kafkaClientOf(input.connection, 'clickstream-repartition');
     this.admin = kafka.admin();
-    this.consumer = kafka.consumer({
-      groupId: this.group,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
-      sessionTimeout: input.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(input.sessionTimeoutMs / 3)),
-      partitionAssigners: [singleOwnerAssigner(() => ({ startedAt: this.startedAt, ownedSince: this.ownedSince }))],
-    });
+    this.consumer = groupConsumerOf(kafka, { group: this.group, sessionTimeoutMs: input.sessionTimeoutMs, assigner: this.claim.assigner() });
     // Zombie fencing, the trade-off of a transactionalId unique per process. A new producer with an
     // old one's transactionalId fences it: InitProducerId bumps the epoch and aborts its open
     // transaction (KIP-98). A random id fences nothing, and kafkajs's TxnOffsetCommit (v0-v1) carries no
@@ -115,6 +106,12 @@ export class Repartitioner {
 
   /** Connects and creates the internal topic if absent (as many partitions as the input), so the job can open it. */
   async prepare(): Promise<void> {
+    await this.createInternalTopic().catch((error: Error) => {
+      throw this.failureOf(error, { connecting: true });
+    });
+  }
+
+  private async createInternalTopic(): Promise<void> {
     const { input, topic } = this.config;
     await this.admin.connect();
     this.ends = await partitionStartsOf(this.admin, input.topic, this.group, input.fromBeginning);
@@ -151,7 +148,7 @@ export class Repartitioner {
 
   stop(): void {
     this.stopped = true;
-    this.stopGroupEndPoll();
+    this.stopGroupEndPoll?.();
     this.settle.resolve();
   }
 
@@ -167,7 +164,7 @@ export class Repartitioner {
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       // kafkajs rebalances eagerly: the new assignment is read again from the committed offsets.
       this.assigned = payload.memberAssignment[this.config.input.topic] ?? [];
-      this.ownedSince = this.assigned.length === 0 ? -1 : this.ownedSince === -1 ? Date.now() : this.ownedSince;
+      this.claim.received(this.assigned);
       this.paused.clear();
       this.consumer.resume([{ topic: this.config.input.topic }]);
       this.merge = this.mergeOf(this.assigned);
@@ -252,30 +249,26 @@ export class Repartitioner {
     }
   }
 
-  /**
-   * --stop-at-end: done once the group has committed every input partition to its end offset of the
-   * start, whichever member committed it. (A partition whose last records are transaction markers
-   * fetched apart from its messages is committed only up to them: an input written transactionally
-   * may keep this waiting.)
-   */
+  /** --stop-at-end: done once the group has committed every input partition to its end offset of the start, whichever member committed it. */
   private pollGroupEnd(): void {
     const { input } = this.config;
-    const poll = async () => {
-      const starts = await partitionStartsOf(this.admin, input.topic, this.group, input.fromBeginning);
-      if (this.stopped) return;
-      if (starts.every(({ partition, start }) => start >= (this.ends[partition]?.end ?? 0n))) this.stop();
-    };
-    this.groupEndPoll = setInterval(() => void poll().catch((error: Error) => this.fail(error)), GROUP_END_POLL_MS);
-  }
-
-  private stopGroupEndPoll(): void {
-    if (this.groupEndPoll !== null) clearInterval(this.groupEndPoll);
-    this.groupEndPoll = null;
+    const ends = this.ends.map(({ end }) => end);
+    this.stopGroupEndPoll = pollGroupEnd(
+      this.admin,
+      { topic: input.topic, group: this.group, fromBeginning: input.fromBeginning, ends },
+      () => this.stop(),
+      (error) => this.fail(error),
+    );
   }
 
   private fail(error: Error): void {
-    this.stopGroupEndPoll();
-    this.settle.reject(new Error(`re-keying kafka:${this.config.input.topic} into ${this.config.topic}: ${error.message}`, { cause: error }));
+    this.stopGroupEndPoll?.();
+    this.settle.reject(this.failureOf(error));
+  }
+
+  private failureOf(error: Error, { connecting = false } = {}): Error {
+    const { input, topic } = this.config;
+    return new Error(`re-keying kafka:${input.topic} into ${topic}: ${kafkaFailureOf(error, input.connection, { connecting })}`, { cause: error });
   }
 }
 

@@ -8,7 +8,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices } = require('../helpers/services');
+const { requireServices, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, committedTotal,
   services, stopServerUnder, readCassandraRows, dropKeyspace, assertCompleted,
@@ -27,7 +27,7 @@ test('Cassandra down for ~60 s mid-run: the run finishes by itself, exit 0, tabl
   const { topic, group, count } = workload;
   const deadLetters = join(dir, 'dead.jsonl');
   // The default --idle-timeout (30 s), shorter than the outage: a stalled job must not age its partitions.
-  const run = startMain([...kafkaFlags(workload), '--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', deadLetters]);
+  const run = startMain([...kafkaFlags(workload), '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', keyspace, '--dead-letter', deadLetters]);
   let peakBefore = 0;
   await waitForCommitted(run, workload, 1, { onPoll: () => (peakBefore = Math.max(peakBefore, rssKiB(run.pid) ?? 0)) });
 

@@ -1,6 +1,7 @@
 'use strict';
-// Credentials are never printed: not on success, not on any error path, not in dead letters. And every
-// statement the Cassandra sink and recommender send is prepared (no statement is sent unprepared).
+// Credentials are never printed: not on success, not on any error path, not in dead letters; a wrong
+// password at a secured server (SASL_SSL Kafka, password-and-TLS Cassandra) fails fast, names the server
+// and writes nothing. And every statement the Cassandra sink and recommender send is prepared.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
@@ -9,7 +10,19 @@ const { join } = require('node:path');
 const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const { runCli, ROOT, readDeadLetters } = require('../helpers/cli');
 const { makeEvents, toLine } = require('../helpers/events');
-const { readCassandraRows, dropKeyspace } = require('../helpers/faults');
+const { readCassandraRows, dropKeyspace, committedOffsets, deleteTopic } = require('../helpers/faults');
+const { waitFor } = require('../helpers/wait');
+const {
+  requireSecuredServices,
+  refusedWithin30s,
+  escapeRegExp: escaped,
+  securedKafkaFlags,
+  securedCassandraFlags,
+  securedCassandraOptions,
+  securedPasswords,
+  KAFKA_SECURED_BROKERS,
+  CASSANDRA_SECURED_CONTACT,
+} = require('../helpers/secured');
 
 const RUN = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-credentials-'));
@@ -20,11 +33,13 @@ const USER = `user-${RUN}`;
 const input = join(dir, 'events.ndjson');
 writeFileSync(input, [...makeEvents({ count: 2_000, seed: 5 }).map(toLine), 'not json', `{"client_id":"${PASSWORD}"}`].join('\n') + '\n');
 
-/** The password appears in none of the texts (nor in its URL-encoded or base64 forms). */
-function assertNoPassword(texts, what) {
-  const forms = [PASSWORD, encodeURIComponent(PASSWORD), Buffer.from(PASSWORD).toString('base64')];
-  for (const [name, text] of Object.entries(texts)) {
-    for (const form of forms) assert.not.ok(text.includes(form), `${what}: the password appears in ${name}`);
+/** The password (and any of `others`) appears in none of the texts, nor in its URL-encoded or base64 forms. */
+function assertNoPassword(texts, what, others = []) {
+  for (const password of [PASSWORD, ...others]) {
+    const forms = [password, encodeURIComponent(password), Buffer.from(password).toString('base64')];
+    for (const [name, text] of Object.entries(texts)) {
+      for (const form of forms) assert.not.ok(text.includes(form), `${what}: a password appears in ${name}`);
+    }
   }
 }
 
@@ -99,6 +114,62 @@ test('the recommender with unreachable Cassandra, and flag errors, do not print 
   }
 });
 
+// ---------------------------------------------------------------------------------------------
+// Wrong passwords at the secured servers (test/helpers/secured.js): PASSWORD is the wrong one.
+
+const securedTopic = `creds-secured-${RUN}`;
+const securedKeyspace = `faults_creds_secured_${RUN}`;
+
+/** The job from the secured topic into the secured Cassandra, with these connection flags. */
+function securedJob(kafka, cassandra) {
+  return [
+    '--source', 'kafka', ...kafka, '--topic', securedTopic, '--group', securedTopic, '--from-beginning', '--stop-at-end', '--clock', 'event',
+    '--window', '10s', '--slide', '5s', '--batch', '1s', '--sink', 'cassandra', ...cassandra, '--keyspace', securedKeyspace,
+    '--dead-letter', join(dir, 'dead-secured.jsonl'),
+  ];
+}
+
+/** The run must be refused with `pattern`, printing no password (the wrong one or the real ones). */
+async function refusedWithoutPassword(script, args, pattern) {
+  const run = await refusedWithin30s(script, args, pattern);
+  assertNoPassword({ stdout: run.stdout, stderr: run.stderr, 'dead letters': deadLettersOf(join(dir, 'dead-secured.jsonl')) }, script, securedPasswords());
+}
+
+/** Nothing of the job reached the secured store (its tables may exist) or the group's commits. */
+async function assertNothingWritten() {
+  const rows = await readCassandraRows(securedKeyspace, securedCassandraOptions()).catch((error) => {
+    if (/does not exist|unconfigured table|Keyspace .* not/i.test(error.message)) return [];
+    throw error;
+  });
+  assert.equal(rows, [], 'no row written');
+  // On a fresh broker the first question about a group may find its coordinator still loading: ask again.
+  const committed = await waitFor('the group\'s committed offsets', () => committedOffsets(securedTopic, securedTopic), { timeoutMs: 30_000, intervalMs: 500 });
+  assert.ok(committed.every((offset) => offset < 0), 'no offset committed');
+}
+
+test('a wrong Kafka password at the SASL_SSL listener (SCRAM-SHA-512 and PLAIN): exit 1 within 30 s, "authentication failed" naming the listener, nothing written or committed, no password printed', async () => {
+  if (!(await requireSecuredServices())) return;
+  const produced = await runCli('produce.js', [...securedKafkaFlags(), '--topic', securedTopic, '--partitions', '2', '--source', `file:${input}`]);
+  assert.is(produced.code, 0, produced.stderr);
+  const refused = (mechanism) => new RegExp(`authentication failed at Kafka ${escaped(KAFKA_SECURED_BROKERS)} \\(SASL ${mechanism} as user clickstream\\)`);
+  await Promise.all([
+    refusedWithoutPassword('main.js', securedJob(securedKafkaFlags({ mechanism: 'scram-sha-512', password: PASSWORD }), securedCassandraFlags()), refused('SCRAM-SHA-512')),
+    refusedWithoutPassword('main.js', securedJob(securedKafkaFlags({ mechanism: 'plain', password: PASSWORD }), securedCassandraFlags()), refused('PLAIN')),
+    refusedWithoutPassword('produce.js', [...securedKafkaFlags({ mechanism: 'plain', password: PASSWORD }), '--topic', securedTopic, '--source', `file:${input}`], refused('PLAIN')),
+  ]);
+  await assertNothingWritten();
+});
+
+test('a wrong Cassandra password at the secured node: exit 1 within 30 s, "authentication failed" naming the node, nothing written or committed, no password printed', async () => {
+  if (!(await requireSecuredServices())) return;
+  const refused = new RegExp(`cannot connect to Cassandra at ${escaped(CASSANDRA_SECURED_CONTACT)}: ${escaped(CASSANDRA_SECURED_CONTACT)}: authentication failed \\(Provided username clickstream and/or password are incorrect\\)`);
+  await Promise.all([
+    refusedWithoutPassword('main.js', securedJob(securedKafkaFlags(), securedCassandraFlags({ password: PASSWORD })), refused),
+    refusedWithoutPassword('recommend.js', ['--store', 'cassandra', ...securedCassandraFlags({ password: PASSWORD }), '--keyspace', securedKeyspace, '--client', 'c', '--topic', 't', '-n', '3'], refused),
+  ]);
+  await assertNothingWritten();
+});
+
 /** Top-level arguments of the call whose '(' is at `open` in `text` (string literals and nesting respected). */
 function callArguments(text, open) {
   const args = [];
@@ -162,6 +233,9 @@ test('every execute, batch, stream and eachRow call in src/ (the Cassandra sink,
 test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
   await dropKeyspace(keyspace).catch(() => undefined);
+  if (!(await requireSecuredServices().catch(() => false))) return;
+  await dropKeyspace(securedKeyspace, securedCassandraOptions()).catch(() => undefined);
+  await deleteTopic(securedTopic);
 });
 
 test.run();

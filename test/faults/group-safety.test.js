@@ -10,7 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const { startCli, runCli, endedFirst } = require('../helpers/cli');
 const { waitFor } = require('../helpers/wait');
 const { dropKeyspace } = require('../helpers/faults');
@@ -113,7 +113,7 @@ test('a job that shares its partitions (Cassandra sink) cannot join a group a si
       { timeoutMs: 120_000, stopIf: endedFirst(single), whileWaiting: () => single.output().stderr.slice(-3000) });
     const shared = await runCli('main.js', [
       '--source', 'kafka', '--topic', TOPIC, '--group', group, '--brokers', KAFKA_BROKERS, '--from-beginning', '--clock', 'event',
-      '--threads', '1', '--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', join(dir, 'shared-dead.jsonl'),
+      '--threads', '1', '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', keyspace, '--dead-letter', join(dir, 'shared-dead.jsonl'),
     ]);
     assert.is(shared.code, 1, shared.stderr.slice(-2000));
     assert.match(shared.stderr, 'must all run the same clickstream build');

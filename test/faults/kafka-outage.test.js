@@ -8,7 +8,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices } = require('../helpers/services');
+const { requireServices, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, services, stopServerUnder, readCassandraRows, dropKeyspace, assertCompleted,
 } = require('../helpers/faults');
@@ -35,7 +35,7 @@ test('Kafka stopped and restarted mid-run: the run finishes by itself, exit 0, t
   workload = await prepareWorkload('faults-kafka', { count: 400_000 });
   const deadLetters = join(dir, 'dead.jsonl');
   // The default --idle-timeout (30 s), shorter than the outage: a stalled job must not age its partitions.
-  const run = startMain([...kafkaFlags(workload), '--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', deadLetters]);
+  const run = startMain([...kafkaFlags(workload), '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', keyspace, '--dead-letter', deadLetters]);
   const committedAtStop = await waitForCommitted(run, workload, 1);
   const stoppedAt = Date.now();
   let startedAt;

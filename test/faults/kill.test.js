@@ -11,7 +11,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices } = require('../helpers/services');
+const { requireServices, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, cassandraProgress, readCassandraRows, dropKeyspace,
   assertCommitsBehindDurable, assertRunCompletes,
@@ -28,7 +28,7 @@ test('kill -9 after the first commit, mid-way and near the end; a restart with t
   workload = await prepareWorkload('faults-kill');
   const { job, count } = workload;
   const deadLetters = join(dir, 'dead.jsonl');
-  const sink = ['--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', deadLetters];
+  const sink = ['--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', keyspace, '--dead-letter', deadLetters];
   const points = [
     ['after the first commit', 1],
     ['mid-way', count * 0.5],

@@ -14,7 +14,7 @@ const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   produceToPartitions, readCassandraRows, firstDifference, endOffsets, committedOffsets, dropKeyspace, deleteTopic, partitionOfClient,
   FAULT_WINDOW, FAULT_FLAGS,
@@ -56,7 +56,7 @@ async function runTwo(name, topic, flags) {
     const deadLetters = join(dir, `${name}-${label}.dead.jsonl`);
     const run = startMain([
       '--source', 'kafka', '--brokers', KAFKA_BROKERS, '--topic', topic, '--group', group, '--from-beginning', '--stop-at-end', ...flags,
-      ...JOB_FLAGS, '--sink', 'cassandra', '--keyspace', keyspace, '--dead-letter', deadLetters,
+      ...JOB_FLAGS, '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', keyspace, '--dead-letter', deadLetters,
     ], { timeoutMs: PROCESS_TIMEOUT_MS });
     return Object.assign(run, { label, deadLetters });
   });

@@ -151,7 +151,7 @@ class Fleet {
     const deadLetters = join(this.dir, `${label}.dead.jsonl`);
     const run = startMain([
       '--source', 'kafka', '--brokers', KAFKA_BROKERS, '--topic', this.workload.topic, '--group', this.group, '--from-beginning', '--stop-at-end',
-      ...SESSION_TIMEOUT, ...JOB_FLAGS, '--sink', 'cassandra', '--keyspace', this.keyspace, '--dead-letter', deadLetters,
+      ...SESSION_TIMEOUT, ...JOB_FLAGS, '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', this.keyspace, '--dead-letter', deadLetters,
     ], { timeoutMs: PROCESS_TIMEOUT_MS });
     run.exited.catch(() => undefined); // awaited by the case; a deadline's rejection is reported there
     Object.assign(run, { label, deadLetters });

@@ -135,8 +135,9 @@ async function committedTotal(topic, group) {
 
 const num = (value) => (value === null || value === undefined ? value : typeof value === 'number' ? value : Number(value.toString()));
 
-async function withCassandra(use) {
-  const client = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT], localDataCenter: LOCAL_DC });
+/** A client of the open Cassandra node, or of another with `options` (e.g. secured.js's). */
+async function withCassandra(use, options = {}) {
+  const client = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT], localDataCenter: LOCAL_DC, ...options });
   await client.connect();
   try {
     return await use(client);
@@ -146,7 +147,7 @@ async function withCassandra(use) {
 }
 
 /** Every row of the three tables (windows, client_page_visits, page_unique_visitors) of `keyspace`, full scans with paging, sorted. */
-function readCassandraRows(keyspace) {
+function readCassandraRows(keyspace, options) {
   return withCassandra(async (client) => {
     const rows = [];
     const scan = async (table, columns, shape) => {
@@ -161,7 +162,7 @@ function readCassandraRows(keyspace) {
     await scan('page_unique_visitors', ['window_start', 'window_end', 'window_ts', 'topic', 'page', 'visitors'], (row) =>
       ({ table: 'page_unique_visitors', ...times(row), topic: row.topic, page: row.page, visitors: num(row.visitors) }));
     return sortRows(rows);
-  });
+  }, options);
 }
 
 /**
@@ -176,8 +177,8 @@ function cassandraProgress(keyspace, job) {
   });
 }
 
-function dropKeyspace(keyspace) {
-  return withCassandra((client) => client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`));
+function dropKeyspace(keyspace, options) {
+  return withCassandra((client) => client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`), options);
 }
 
 /** Every row of the three tables of a SQLite sink file, sorted. */

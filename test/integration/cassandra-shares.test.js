@@ -62,7 +62,7 @@ test.after(async () => {
 async function withSinks(name, count, use) {
   const keyspace = `${KEYSPACE}_${name}`;
   keyspaces.push(keyspace);
-  const config = { contactPoints: [CASSANDRA_CONTACT], keyspace, localDataCenter: LOCAL_DC, tls: false };
+  const config = { contactPoints: [CASSANDRA_CONTACT], keyspace, localDataCenter: LOCAL_DC, tls: null };
   const sinks = Array.from({ length: count }, () => createCassandraSink(config, TEST_IDENTITY));
   for (const sink of sinks) await sink.open();
   try {

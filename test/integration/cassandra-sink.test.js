@@ -17,7 +17,7 @@ const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
 const { errors, types } = cassandra;
 const KEYSPACE = `cs_test_${Date.now()}`;
-const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
+const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: null };
 
 // ---- Pure parts: no server needed ----
 

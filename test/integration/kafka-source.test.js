@@ -15,7 +15,7 @@ const GROUP = `kafka-source-${RUN}`;
 const PARTITIONS = 3;
 // Enough per partition for several fetches of kafkajs's 1 MiB per partition, so the buffer fills.
 const PER_PARTITION = 25_000;
-const connection = { brokers: [KAFKA_BROKERS], tls: false, sasl: null };
+const connection = { brokers: [KAFKA_BROKERS], tls: null, sasl: null };
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 
 /** The value of message `index` of `partition`: mostly events, some invalid, some tombstones (null). */
@@ -220,7 +220,7 @@ test('Kafka dead letters arrive on their topic with reason, position and raw mes
 
 test('a Kafka dead-letter output that cannot reach a broker fails close() rather than losing letters silently', async () => {
   if (!(await ready())) return;
-  const deadLetters = createKafkaDeadLetters({ brokers: ['127.0.0.1:1'], tls: false, sasl: null }, 'nowhere');
+  const deadLetters = createKafkaDeadLetters({ brokers: ['127.0.0.1:1'], tls: null, sasl: null }, 'nowhere');
   deadLetters.write('invalid_json', '', { kind: 'line', line: 1 }, Buffer.from('x'));
   try {
     await within(60_000, 'close() failing', deadLetters.close());

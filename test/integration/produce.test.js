@@ -98,7 +98,7 @@ test('file:PATH produces every line in order per client; lines without a client_
   lines.splice(100, 0, 'not json', '{"client_id": "c\\u0031", "timestamp": "2017-01-25T14:03:33", "url": {"topic": "T", "page": "escaped"}}');
   const path = join(dir, 'events.ndjson');
   writeFileSync(path, lines.join('\n') + '\n');
-  const run = await runCli('produce.js', ['--topic', topic, '--source', `file:${path}`, '--partitions', '2']);
+  const run = await runCli('produce.js', ['--brokers', KAFKA_BROKERS, '--topic', topic, '--source', `file:${path}`, '--partitions', '2']);
   assert.is(run.code, 0, run.stderr);
   assert.equal(await partitionsAndCount(topic), { partitions: 2, messages: lines.length });
 

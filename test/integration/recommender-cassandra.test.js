@@ -19,7 +19,7 @@ const { recommend } = require('../../dist/recommender/recommend');
 const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
 const KEYSPACE = `cs_test_rec_${Date.now()}`;
-const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: false };
+const CONFIG = { contactPoints: [CASSANDRA_CONTACT], keyspace: KEYSPACE, localDataCenter: LOCAL_DC, tls: null };
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-recommender-cassandra-'));
 const DB = path.join(TMP, 'clickstream.db');
 

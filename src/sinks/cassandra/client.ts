@@ -1,5 +1,7 @@
 import { Client, type ClientOptions, auth, errors, policies, types } from 'cassandra-driver';
 import type { CassandraConfig } from './config';
+import { cassandraTlsOptionsOf } from './tls';
+import { connectionFailureOf } from '../../tls/connection-failures';
 
 /** Both sides read and write at LOCAL_QUORUM, so the recommender sees every acknowledged window. */
 export const CONSISTENCY = types.consistencies.localQuorum;
@@ -16,7 +18,7 @@ function clientOptionsOf(config: CassandraConfig, tuning: ClientOptions): Client
     ...(config.username !== undefined && config.password !== undefined
       ? { authProvider: new auth.PlainTextAuthProvider(config.username, config.password) }
       : {}),
-    ...(config.tls ? { sslOptions: {} } : {}),
+    ...(config.tls === null ? {} : { sslOptions: cassandraTlsOptionsOf(config.tls, config.contactPoints) }),
     policies: {
       // The default reconnection backs off to 10 minutes; a node back after a minute's outage must be
       // seen within seconds, inside the sink's retry budget.
@@ -34,18 +36,31 @@ export async function connectClient(config: CassandraConfig, tuning: ClientOptio
     await client.connect();
   } catch (error) {
     await client.shutdown().catch(() => undefined);
-    throw new Error(`cannot connect to Cassandra at ${config.contactPoints.join(',')}: ${messageOf(error)}`, { cause: error });
+    throw new Error(`cannot connect to Cassandra at ${config.contactPoints.join(',')}: ${messageOf(error, { tls: config.tls !== null })}`, { cause: error });
   }
   return client;
 }
 
-/** The driver's "no host" message inspects each host's error, stack and all: one line a host is enough. */
-export function messageOf(error: unknown): string {
+/**
+ * The driver's "no host" message inspects each host's error, stack and all: one line a host is
+ * enough. While connecting (`connecting` says whether the client spoke TLS), each says what failed
+ * (authentication, TLS, a server that dropped the connection) where the driver's words do not; later,
+ * a dropped connection is an outage, not a sign of the wrong protocol, and keeps the driver's words.
+ */
+export function messageOf(error: unknown, connecting?: { readonly tls: boolean }): string {
   if (!(error instanceof errors.NoHostAvailableError)) return error instanceof Error ? error.message : String(error);
-  const perHost = Object.entries(error.innerErrors as Record<string, unknown>).map(
-    ([host, inner]) => `${host}: ${inner instanceof Error ? inner.message : String(inner)}`,
-  );
+  const perHost = Object.entries(error.innerErrors as Record<string, unknown>).map(([host, inner]) => `${host}: ${hostFailureOf(inner, connecting)}`);
   return perHost.length > 0 ? perHost.join('; ') : error.message;
+}
+
+function hostFailureOf(error: unknown, connecting: { readonly tls: boolean } | undefined): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error instanceof errors.AuthenticationError) {
+    const remedy = /no authenticator/.test(error.message) ? ': give --cassandra-user and --cassandra-password' : '';
+    return `authentication failed (${error.message})${remedy}`;
+  }
+  const explained = connecting === undefined ? null : connectionFailureOf(error, { prefix: 'cassandra', tls: connecting.tls });
+  return explained ?? error.message;
 }
 
 /** bigint columns come back as Long. */

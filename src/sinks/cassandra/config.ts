@@ -1,3 +1,5 @@
+import type { TlsConfig } from '../../tls/tls-config';
+
 /** How to reach the Cassandra store; plain data, so it can be handed to the writer thread. */
 export interface CassandraConfig {
   readonly contactPoints: readonly string[];
@@ -5,5 +7,6 @@ export interface CassandraConfig {
   readonly localDataCenter: string;
   readonly username?: string;
   readonly password?: string;
-  readonly tls: boolean;
+  /** TLS, or null for plaintext. */
+  readonly tls: TlsConfig | null;
 }

@@ -2,6 +2,7 @@ import type { Admin, Consumer, EachBatchPayload } from 'kafkajs';
 import { BatchBridge } from './bridge';
 import type { KafkaCheckpoint } from './batch';
 import { kafkaClientOf } from '../../kafka/client';
+import { kafkaFailureOf } from '../../kafka/failures';
 import { groupConsumerOf } from '../../kafka/group-consumer';
 import { pollGroupEnd } from '../../kafka/group-end';
 import { partitionedAssigner } from '../../kafka/partitioned-assignor';
@@ -49,6 +50,11 @@ class KafkaSource implements Source {
   private readonly bridge = new BatchBridge<SourceEvent>(BUFFERED_BATCHES);
   private readonly commits: OffsetCommits;
   private progress: PartitionProgress | null = null;
+  /**
+   * The cluster has answered a request past the handshake (a SASL listener answers ApiVersions even to
+   * a client without SASL): the connection settings work, so a dropped connection is an outage.
+   */
+  private reached = false;
   private connecting: Promise<void> | null = null;
   private starting: Promise<void> | null = null;
   /** The consumer is in the group (from GROUP_JOIN to a crash): pausing and committing are possible. */
@@ -83,8 +89,12 @@ class KafkaSource implements Source {
    */
   async open(store: StoreProgress): Promise<void> {
     const { topic, group, fromBeginning } = this.config;
-    await this.connected();
-    const starts = await partitionStartsOf(this.admin, topic, group, fromBeginning);
+    const starts = await this.connected()
+      .then(() => partitionStartsOf(this.admin, topic, group, fromBeginning))
+      .catch((error: Error) => {
+        throw this.failureOf(error);
+      });
+    this.reached = true;
     const committed = starts.filter(({ committed }) => committed !== null);
     if (!store.kept || store.recorded || committed.length === 0) return;
     const offsets = committed.map(({ partition, committed }) => `${partition}:${committed}`).join(', ');
@@ -140,6 +150,7 @@ class KafkaSource implements Source {
     const { topic, group, fromBeginning, stopAtEnd } = this.config;
     await this.connected();
     this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
+    this.reached = true;
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
     await this.consumer.connect();
@@ -269,7 +280,8 @@ class KafkaSource implements Source {
   }
 
   private failureOf(error: Error): Error {
-    return new Error(`Kafka source ${this.description}: ${error.message}`, { cause: error });
+    const failure = kafkaFailureOf(error, this.config.connection, { connecting: !this.reached });
+    return new Error(`Kafka source ${this.description}: ${failure}`, { cause: error });
   }
 }
 
