@@ -11,7 +11,7 @@ import { EngineMetrics } from './pipeline/metrics';
 import { resetJob } from './pipeline/reset';
 import { Pipeline } from './pipeline/pipeline';
 import { describeSink } from './sinks/config';
-import { OUTPUT_CLOSED_EXIT_CODE, OutputClosedError } from './sinks/output-closed';
+import { OUTPUT_CLOSED_EXIT_CODE, OutputClosedError } from './sinks/jsonl/output-closed';
 import { isStoreRefusal } from './sinks/refusal';
 import { servedJobOf } from './http/job';
 import { RecentDeadLetters } from './http/recent-dead-letters';

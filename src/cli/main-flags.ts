@@ -24,7 +24,9 @@ import type { ClockConfig } from '../windows/clock';
 import type { DeadLetterConfig } from '../dead-letters/dead-letters';
 import { DEFAULT_DEAD_LETTER_PATH } from '../dead-letters/file-dead-letters';
 import type { SinkConfig } from '../sinks/config';
-import { jsonlFileStateOf, jsonlOpeningOf, type IfExists, type JsonlFileState } from '../sinks/jsonl-opening';
+import { jsonlFileStateOf, jsonlOpeningOf, type IfExists, type JsonlFileState } from '../sinks/jsonl/opening';
+import { readProgressFile } from '../sinks/jsonl/progress-file';
+import type { JobIdentity } from '../sinks/identity';
 import type { RepartitionConfig, SourceConfig } from '../sources/config';
 import { nominalRate, profileNamed } from '../sources/synthetic/profiles';
 import { DEFAULT_SQLITE_PATH } from '../sinks/sqlite/schema';
@@ -99,16 +101,17 @@ export function mainCommandOf(flags: RawFlags): MainCommand {
   const { source, repartition } = repartitionOf(flags, sourceOf(flags, sink));
   const { clock, note } = clockOf(flags, source);
   const windows = windowSpecOf(flags, batchMs, clock);
+  const identity = jobIdentityOf(source, clock, windows, repartition?.input.topic ?? null);
   const command: MainCommand = {
     config: {
       source,
-      sink,
+      sink: openedSink(flags, sink, identity),
       windows,
       batchMs,
       clock,
       threads: integerFlag(flags, 'threads', 1, 256, Math.max(1, availableParallelism() - 1)),
       deadLetters: deadLettersOf(flags, source),
-      identity: jobIdentityOf(source, clock, windows, repartition?.input.topic ?? null),
+      identity,
     },
     repartition,
     clockNote: note,
@@ -239,16 +242,32 @@ function sinkOf(flags: RawFlags): SinkConfig {
   if (flags.has('if-exists') && !isJsonlFile) throw new FlagError('--if-exists applies only to --sink jsonl:PATH with a file PATH (not -)');
   if (sink === 'none') return { kind: 'none' };
   if (sink === 'cassandra') return { kind: 'cassandra', cassandra: cassandraConfigOf(flags) };
-  if (kind === 'jsonl' && path !== '') return { kind, path, opening: isJsonlFile ? jsonlOpening(flags, path) : 'append' };
+  // How a file is opened depends on the job (openedSink), once it is known.
+  if (kind === 'jsonl' && path !== '') return { kind, path, opening: 'append' };
   if (kind === 'sqlite' && path !== '') return { kind, path };
   throw new FlagError(`--sink must be sqlite:PATH, cassandra, jsonl:PATH or none, not "${sink}"`);
 }
 
-/** A file with rows in it is refused here, before anything starts, unless --if-exists says what to do with them. */
-function jsonlOpening(flags: RawFlags, path: string): 'append' | 'truncate' {
-  const opening = jsonlOpeningOf(path, fileStateOf(path), ifExistsOf(flags));
+/**
+ * A JSONL file with rows in it is refused here, before anything starts, unless --if-exists says what to
+ * do with them, or the job resumes the file it was writing (its progress file says so).
+ */
+function openedSink(flags: RawFlags, sink: SinkConfig, identity: JobIdentity): SinkConfig {
+  // A reset empties the file whatever it holds.
+  if (sink.kind !== 'jsonl' || sink.path === '-' || flags.has('reset')) return sink;
+  const { path } = sink;
+  const recorded = recordedJobOf(path);
+  const opening = jsonlOpeningOf(path, fileStateOf(path), ifExistsOf(flags), recorded, identity);
   if (opening.action === 'refuse') throw new FlagError(`--sink jsonl:${opening.message}`);
-  return opening.action;
+  return { ...sink, opening: opening.action };
+}
+
+function recordedJobOf(path: string): JobIdentity | null {
+  try {
+    return readProgressFile(path)?.identity ?? null;
+  } catch (error) {
+    throw new FlagError(`--sink jsonl:${path}: its progress file cannot be read (${(error as Error).message})`);
+  }
 }
 
 function ifExistsOf(flags: RawFlags): IfExists | null {

@@ -1,10 +1,11 @@
 import type { CassandraConfig } from './cassandra/config';
+import type { JsonlOpeningAction } from './jsonl/jsonl-sink';
 
 /** Which sink the writer thread opens; plain data, so it can be handed to the thread. */
 export type SinkConfig =
   | { readonly kind: 'none' }
-  /** `truncate`: the file's rows are replaced (--if-exists overwrite); see jsonl-opening. */
-  | { readonly kind: 'jsonl'; readonly path: string; readonly opening: 'append' | 'truncate' }
+  /** How a file is opened: see jsonl/opening.ts. */
+  | { readonly kind: 'jsonl'; readonly path: string; readonly opening: JsonlOpeningAction }
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'cassandra'; readonly cassandra: CassandraConfig };
 

@@ -8,7 +8,7 @@ export function createSink(config: SinkConfig, identity: JobIdentity): Sink {
     case 'none':
       return (require('./none') as typeof import('./none')).createNoneSink();
     case 'jsonl':
-      return (require('./jsonl') as typeof import('./jsonl')).createJsonlSink(config.path, config.opening);
+      return (require('./jsonl/jsonl-sink') as typeof import('./jsonl/jsonl-sink')).createJsonlSink(config.path, config.opening, identity);
     case 'sqlite':
       return (require('./sqlite/sqlite-sink') as typeof import('./sqlite/sqlite-sink')).createSqliteSink(config.path, identity);
     case 'cassandra':

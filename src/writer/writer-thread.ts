@@ -5,7 +5,7 @@ import { isStoreRefusal } from '../sinks/refusal';
 import type { PartitionScope } from '../sinks/sink';
 import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
-import { OutputClosedError } from '../sinks/output-closed';
+import { OutputClosedError } from '../sinks/jsonl/output-closed';
 
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.

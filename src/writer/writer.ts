@@ -5,7 +5,7 @@ import type { SinkConfig } from '../sinks/config';
 import type { JobIdentity } from '../sinks/identity';
 import { StoreRefusal } from '../sinks/refusal';
 import type { StoreProgress } from '../sources/source';
-import { OutputClosedError } from '../sinks/output-closed';
+import { OutputClosedError } from '../sinks/jsonl/output-closed';
 
 export interface Durable {
   readonly report: DurableReport;
