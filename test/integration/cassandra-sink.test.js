@@ -486,7 +486,8 @@ async function outageProxy(target) {
  * control connection rebuilds its Host objects and the old one keeps reconnecting even after
  * shutdown, which would keep the test process alive.
  */
-async function writeThroughOutage({ sinkModule, windowModule, config, end, visits }) {
+async function writeThroughOutage({ sinkModule, windowModule, scopesModule, config, end, visits }) {
+  const { TEST_IDENTITY, WHOLE } = require(scopesModule);
   const proxy = await outageProxy(config.contactPoints[0]);
   const sink = require(sinkModule).createCassandraSink({ ...config, contactPoints: [proxy.contact] }, TEST_IDENTITY);
   const window = require(windowModule).windowRows({ end, visits, visitors: [['Action', 'Die Hard', 2]] });
@@ -506,6 +507,7 @@ test('a write rides out an outage: it retries until the node is back, then every
   const args = {
     sinkModule: require.resolve('../../dist/sinks/cassandra/cassandra-sink'),
     windowModule: require.resolve('../helpers/window-rows'),
+    scopesModule: require.resolve('../helpers/scopes'),
     config: CONFIG,
     end,
     visits: VISITS_E1,

@@ -4,11 +4,12 @@ const os = require('node:os');
 const path = require('node:path');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { createJsonlSink, JsonlFormatter } = require('../../dist/sinks/jsonl/jsonl-sink');
+const { createJsonlSink } = require('../../dist/sinks/jsonl/jsonl-sink');
+const { JsonlFormatter } = require('../../dist/sinks/jsonl/formatter');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { mergedCloses, HOSTILE } = require('../helpers/emissions');
 const { referenceLines } = require('../helpers/jsonl-reference');
-const { WHOLE, jobScope, deliveredThrough } = require('../helpers/scopes');
+const { WHOLE, jobScope, deliveredThrough, TEST_IDENTITY } = require('../helpers/scopes');
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'clickstream-jsonl-sink-'));
 test.after(() => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -92,19 +93,22 @@ test('a window whose columns differ in length, or whose count is not a 32-bit co
   assert.equal(chunks, []);
 });
 
-test('the sink appends each call to the file, and the file is the reference bytes', async () => {
+test('the sink appends each call to the file, and the file is the reference bytes; a Kafka job\'s progress is recorded beside it', async () => {
   const file = path.join(TMP, 'nested', 'out.jsonl');
   const closes = mergedCloses({ seed: 99, shards: 2, closes: 4 });
-  let sink = createJsonlSink(file, 'append');
+  let sink = createJsonlSink(file, 'append', TEST_IDENTITY);
   await sink.open();
   for (const windows of closes.slice(0, 2)) await sink.write(windows, WHOLE, Infinity);
   await sink.close();
-  sink = createJsonlSink(file, 'append');
+  sink = createJsonlSink(file, 'append', TEST_IDENTITY);
   await sink.open();
   for (const windows of closes.slice(2)) await sink.write(windows, jobScope('g/t'), 0);
-  assert.is(await deliveredThrough(sink, 'g/t'), -Infinity);
+  assert.is(await deliveredThrough(sink, 'g/t'), 0);
   await sink.close();
   assertSameBytes(fs.readFileSync(file), reference(closes.flat()), 'file');
+  const progress = JSON.parse(fs.readFileSync(`${file}.progress.json`, 'utf8'));
+  assert.is(progress.job, 'g/t');
+  assert.is(progress.length, fs.statSync(file).size, 'the recorded length is the file\'s after the last write');
 });
 
 test.run();
