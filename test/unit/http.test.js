@@ -384,7 +384,8 @@ test('in process: each partition\'s watermark, and the windows and panes the sha
 
 test('/healthz is 503 once the writer thread has died, though the idle job has not noticed yet', async () => {
   await withServedHarness({ sink: 'none' }, async (driver, url) => {
-    await driver.waitFor('the sink open', () => driver.pipeline.status().sinkOpen);
+    // Open, and the source's partitions assigned (the writer thread answered the assignment).
+    await driver.waitFor('the sink open', () => driver.pipeline.status().sinkOpen && driver.pipeline.partitions().length > 0);
     assert.is((await request(url, '/healthz')).status, 200);
     // The real writer thread, ended as a crash would end it; nothing is being written, so only the
     // thread's exit can tell. (Private fields: the job has no way, and should have none, to do this.)
