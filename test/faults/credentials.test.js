@@ -6,7 +6,7 @@ const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const { runCli, ROOT, readDeadLetters } = require('../helpers/cli');
 const { makeEvents, toLine } = require('../helpers/events');
 const { readCassandraRows, dropKeyspace } = require('../helpers/faults');
@@ -34,8 +34,7 @@ function deadLettersOf(path) {
   return readFileSync(path, 'utf8').split('\n').filter((line) => !line.includes(`{\\"client_id\\":\\"${PASSWORD}\\"}`)).join('\n');
 }
 
-test('Cassandra with user and password (a server without authentication): the run succeeds and prints the password nowhere', async () => {
-  if (!(await requireServices())) return;
+serverTest('Cassandra with user and password (a server without authentication): the run succeeds and prints the password nowhere', async () => {
   const deadLetters = join(dir, 'dead-cassandra.jsonl');
   const run = await runCli('main.js', [
     '--source', `file:${input}`, '--clock', 'event', '--window', '10s', '--slide', '5s', '--batch', '1s', '--dead-letter', deadLetters,
@@ -58,8 +57,7 @@ test('Cassandra unreachable with user and password: a clear failure that does no
   assertNoPassword({ stdout, stderr, 'dead letters': deadLettersOf(deadLetters) }, 'unreachable Cassandra');
 });
 
-test('Kafka SASL PLAIN against a broker without SASL: the job and the producer fail without printing the password', async () => {
-  if (!(await requireServices())) return;
+serverTest('Kafka SASL PLAIN against a broker without SASL: the job and the producer fail without printing the password', async () => {
   const sasl = ['--kafka-sasl', 'plain', '--kafka-user', USER, '--kafka-password', PASSWORD];
   const deadLetters = join(dir, 'dead-kafka.jsonl');
   const job = await runCli('main.js', [
@@ -135,13 +133,19 @@ function isPrepared(options, source) {
   return spread !== null && isPrepared(spread[1], source);
 }
 
-test('every execute, batch, stream and eachRow call of the Cassandra sink and the recommender store passes prepare: true', () => {
-  const files = [
-    ...['sinks/cassandra', 'stores/cassandra'].flatMap((folder) =>
-      readdirSync(join(ROOT, 'src', folder)).filter((name) => name.endsWith('.ts')).map((name) => join('src', folder, name)),
-    ),
-    join('src', 'recommender', 'cassandra-store.ts'),
-  ];
+/** Every .ts file under src/ that imports cassandra-driver or a Cassandra module of ours: each can send CQL. */
+function filesThatSendCql() {
+  return readdirSync(join(ROOT, 'src'), { recursive: true })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join('src', name))
+    .filter((file) => /^import [^;]*from '[^']*cassandra[^']*';/m.test(readFileSync(join(ROOT, file), 'utf8')));
+}
+
+test('every execute, batch, stream and eachRow call of every file that can send CQL (sink, stores, recommender, --http reads) passes prepare: true', () => {
+  const files = filesThatSendCql();
+  for (const file of ['sinks/cassandra/cassandra-sink.ts', 'recommender/cassandra-store.ts', 'http/windows/cassandra-windows.ts']) {
+    assert.ok(files.includes(join('src', file)), `the scan covers src/${file}`);
+  }
   const calls = [];
   for (const file of files) {
     const source = readFileSync(join(ROOT, file), 'utf8');
@@ -162,8 +166,8 @@ test('every execute, batch, stream and eachRow call of the Cassandra sink and th
   if (ddl.length === 1) assert.match(setup, /const ddl = \[createKeyspaceCql\(keyspace\), \.\.\.CASSANDRA_TABLE_NAMES\.map\(\(table\) => createTableCql\(keyspace, table\)\)\];/);
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   await dropKeyspace(keyspace).catch(() => undefined);
 });
 

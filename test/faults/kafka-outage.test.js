@@ -8,9 +8,9 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices } = require('../helpers/services');
+const { serverTest } = require('../helpers/services');
 const {
-  prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, services, stopServerUnder, readCassandraRows, dropKeyspace, assertCompleted,
+  prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, services, stopServerUnder, progressLoggedBetween, readCassandraRows, dropKeyspace, assertCompleted,
 } = require('../helpers/faults');
 const { startMain } = require('../helpers/cli');
 
@@ -19,18 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-kafka-'));
 const keyspace = `faults_kafka_${RUN}`;
 let workload = null;
 
-/** The Kafka lag of the job's progress log lines (JSON on stderr every 5 s) logged between two times. */
-function lagsLoggedBetween(stderr, from, to) {
-  return stderr
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line))
-    .filter((entry) => entry.msg === 'progress' && Date.parse(entry.time) >= from && Date.parse(entry.time) <= to)
-    .map((entry) => entry.kafkaLag);
-}
-
-test('Kafka stopped and restarted mid-run: the run finishes by itself, exit 0, tables equal the reference (nothing lost, nothing doubled)', async () => {
-  if (!(await requireServices())) return;
+serverTest('Kafka stopped and restarted mid-run: the run finishes by itself, exit 0, tables equal the reference (nothing lost, nothing doubled)', async () => {
   // 400k events into Cassandra: at the first commit most of the topic is still to be fetched.
   workload = await prepareWorkload('faults-kafka', { count: 400_000 });
   const deadLetters = join(dir, 'dead.jsonl');
@@ -52,14 +41,14 @@ test('Kafka stopped and restarted mid-run: the run finishes by itself, exit 0, t
     startedAt = Date.now();
   }
   const finished = await run.exited;
-  const lags = lagsLoggedBetween(finished.stderr, stoppedAt, startedAt);
+  const lags = progressLoggedBetween(finished.stderr, stoppedAt, startedAt).map((entry) => entry.kafkaLag);
   console.log(`Kafka outage: broker down and up in ${startedAt - stoppedAt} ms; ${committedAtStop} of ${workload.count} messages committed when it began; lag during it ${lags.join(', ')}`);
   assert.ok(lags.some((lag) => lag > 0), 'the outage came while the job still had messages to fetch');
   await assertCompleted(finished, workload, { deadLetters, readRows: () => readCassandraRows(keyspace) });
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (workload !== null) await deleteTopic(workload.topic);
   await dropKeyspace(keyspace).catch(() => undefined);
 });

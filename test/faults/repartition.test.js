@@ -14,7 +14,7 @@ const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const {
   produceToPartitions, readCassandraRows, firstDifference, endOffsets, committedOffsets, dropKeyspace, deleteTopic, partitionOfClient,
   FAULT_WINDOW, FAULT_FLAGS,
@@ -89,8 +89,7 @@ function messagesOf(run) {
   return run.result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line).msg);
 }
 
-test('(a) a round-robin topic read by two instances with --repartition: both exit 0; tables equal the reference; every offset committed', async () => {
-  if (!(await requireServices())) return;
+serverTest('(a) a round-robin topic read by two instances with --repartition: both exit 0; tables equal the reference; every offset committed', async () => {
   const { events, expected } = workloadEvents(1717);
   const topic = `repartition-rr-${RUN}`;
   const internal = `${topic}-g-${topic}-repartition`;
@@ -113,8 +112,7 @@ test('(a) a round-robin topic read by two instances with --repartition: both exi
   assert.equal(await committedOffsets(internal, group), await endOffsets(internal), 'every internal-topic offset committed by the job');
 });
 
-test('(b) duplicate "client_id" keys, produced by dist/produce.js and read by two instances without --repartition: tables equal the reference', async () => {
-  if (!(await requireServices())) return;
+serverTest('(b) duplicate "client_id" keys, produced by dist/produce.js and read by two instances without --repartition: tables equal the reference', async () => {
   const { events, expected } = workloadEvents(2929);
   // The parser keeps the last of duplicate keys: the first is a decoy client that hashes to another
   // partition, where a producer keying by the first occurrence would put the event.
@@ -143,9 +141,8 @@ test('(b) duplicate "client_id" keys, produced by dist/produce.js and read by tw
   assert.equal(await committedOffsets(topic, group), await endOffsets(topic), 'every offset committed');
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (!(await requireServices())) return;
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   for (const topic of topics) await deleteTopic(topic);
   for (const keyspace of keyspaces) await dropKeyspace(keyspace).catch(() => undefined);
 });

@@ -64,6 +64,15 @@ async function stopServerUnder(run, service) {
   }
 }
 
+/** The job's progress log lines (JSON on stderr every 5 s) logged between two times, as objects. */
+function progressLoggedBetween(stderr, from, to) {
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.msg === 'progress' && Date.parse(entry.time) >= from && Date.parse(entry.time) <= to);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka.
 
@@ -321,6 +330,7 @@ module.exports = {
   firstDifference,
   services,
   stopServerUnder,
+  progressLoggedBetween,
   kafka,
   withAdmin,
   produceToPartitions,

@@ -3,7 +3,7 @@
 // a running job with a token, the token asked once and kept for the tab, the numbers and a window's
 // top pages appearing and changing, and the recommendation form answering exactly what the
 // recommender CLI answers for the same store. Leaves a screenshot in the test's temp folder.
-// Without Chromium it skips, except with CI=true, where it fails.
+// Without Chromium each test is reported skipped, except with CI=true, where each fails.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, readdirSync, rmSync } = require('node:fs');
@@ -12,6 +12,7 @@ const { join } = require('node:path');
 const Database = require('better-sqlite3');
 const { runCli } = require('../helpers/cli');
 const { startServedJob, stopJob } = require('../helpers/http');
+const { guardedTest } = require('../helpers/guarded-test');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -27,15 +28,9 @@ let job;
 let context;
 let page;
 
-function haveChromium() {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; with CI=true the browser test may not skip (apt-get install chromium)`);
-  console.warn(`skipping the browser test: no ${CHROMIUM}`);
-  return false;
-}
+const browserTest = guardedTest('browser', existsSync(CHROMIUM) ? '' : `Chromium (${CHROMIUM})`, 'apt-get install chromium, or set CHROMIUM_PATH');
 
-test.before(async () => {
-  if (!haveChromium()) return;
+browserTest.before(async () => {
   const { chromium } = require('playwright-core');
   job = await startServedJob(
     ['--source', 'synthetic:production', '--rate', '300', '--batch', '1s', '--window', '4s', '--slide', '2s', '--threads', '2',
@@ -63,8 +58,7 @@ test.after(async () => {
 
 const numberIn = async (selector) => Number(((await page.textContent(selector)) ?? '').replace(/[^\d]/g, '') || NaN);
 
-test('the dashboard asks for the token once and keeps it for the tab', async () => {
-  if (page === undefined) return;
+browserTest('the dashboard asks for the token once and keeps it for the tab', async () => {
   await page.goto(job.url);
   await page.waitForSelector('#token-dialog:not([hidden])', { timeout: 10_000 });
   await page.fill('#token-input', 'wrong');
@@ -80,8 +74,7 @@ test('the dashboard asks for the token once and keeps it for the tab', async () 
   assert.ok(await page.isHidden('#token-dialog'), 'no second question in the same tab');
 });
 
-test('the numbers and the latest window\'s top pages appear and change', async () => {
-  if (page === undefined) return;
+browserTest('the numbers and the latest window\'s top pages appear and change', async () => {
   const events = await numberIn('#events-total');
   await page.waitForFunction((before) => Number(document.getElementById('events-total').textContent.replace(/\D/g, '')) > before, events, { timeout: 20_000 });
   assert.ok((await numberIn('#events-rate')) > 0, 'a rate is shown');
@@ -123,8 +116,7 @@ function storeState() {
   }
 }
 
-test('the recommendation form answers what clickstream-recommend --json answers for the same client and topic', async () => {
-  if (page === undefined) return;
+browserTest('the recommendation form answers what clickstream-recommend --json answers for the same client and topic', async () => {
   let compared = 0;
   for (let attempt = 0; attempt < 20 && compared === 0; attempt++) {
     const reader = new Database(db, { readonly: true });
