@@ -59,10 +59,12 @@ export class Pipeline {
   private assigned: Assignment | null = null;
   private delivered: number[] = [];
   private ownedIndex: number[] = [];
+  /** A shared job whose partitions are all idle is asking the sink what to follow (followIfIdle). */
+  private following = false;
   /** While the workers are replaced, ticks leave them alone. */
   private reassigning = false;
   private lastArrival = -Infinity;
-  private readonly closes = new Map<number, { through: number; issuedAt: number }>();
+  private readonly closes = new Map<number, { through: number; issuedAt: number; idle: boolean }>();
   private checkpoints: PendingCheckpoints | null = null;
   private readonly writes = new Set<Promise<void>>();
   private failure: Error | null = null;
@@ -236,8 +238,7 @@ export class Pipeline {
     const arrival = this.arrivalTime();
     const assigned = this.assigned;
     const partition = assigned === null ? batch.partition : this.ownedIndex[batch.partition];
-    const partitions = assigned === null ? this.source.partitionCount() : assigned.owned.length;
-    this.advanceTo(clock.batchArrived(partition, partitions, arrival));
+    this.advanceTo(clock.batchArrived(partition, this.clockPartitions(), arrival));
     const shards = this.dispatcher.shards;
     const messages = batch.messages;
     metrics.received += messages.length;
@@ -303,24 +304,62 @@ export class Pipeline {
     if (time - this.config.windows.slideMs >= this.frontier) this.closeDue(closedThrough(this.config.windows, time));
   }
 
-  /** Closes every window ending at or before `through` that is not closed yet. */
-  private closeDue(through: number): void {
+  /** Closes every window ending at or before `through` that is not closed yet; `idle` when it follows other instances. */
+  private closeDue(through: number, idle = false): void {
     if (through <= this.frontier) return;
     this.frontier = through;
-    this.closes.set(this.dispatcher.closeThrough(through), { through, issuedAt: performance.now() });
+    this.closes.set(this.dispatcher.closeThrough(through), { through, issuedAt: performance.now(), idle });
     this.metrics.emit('windowsClosed', through);
   }
 
-  /** Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end. */
+  /**
+   * Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end,
+   * and partitions go idle even when nothing arrives.
+   */
   private scheduleTick(): void {
     const { batchMs } = this.config;
     this.ticker = setTimeout(() => {
       if (!this.reassigning) {
-        this.advanceTo(this.clock.ticked(this.arrivalTime()));
+        this.advanceTo(this.clock.ticked(this.arrivalTime(), this.clockPartitions(), this.isCaughtUp));
+        this.followIfIdle();
         this.dispatcher.sendAll();
       }
       if (this.running) this.scheduleTick();
     }, batchMs - (this.now() % batchMs));
+  }
+
+  /** How many partitions the clock keeps: a shared job's owned ones (none before its first assignment), else the source's. */
+  private clockPartitions(): number {
+    if (this.source.assignment !== undefined) return this.assigned?.owned.length ?? 0;
+    return this.source.partitionCount();
+  }
+
+  /** Whether the source has read, and this pipeline taken, everything of the partition the clock numbers `index`. */
+  private readonly isCaughtUp = (index: number): boolean => {
+    const partition = this.assigned === null ? index : this.assigned.owned[index];
+    return this.source.isCaughtUp?.(partition) ?? false;
+  };
+
+  /**
+   * A shared job whose every partition is idle can move its clock no further, yet the other instances'
+   * merges wait for its partitions. So it follows them (docs/scale-out.md): the sink records its
+   * partitions as holding no merge back, and answers through where the other instances' partitions
+   * delivered; it closes its windows through there, writing its shares of them. Its partitions' later
+   * events of windows closed so are late, as when an idle input rejoins in Flink. One question at a
+   * time; a batch that arrives meanwhile wins (the clock is no longer idle).
+   */
+  private followIfIdle(): void {
+    const assigned = this.assigned;
+    if (assigned === null || this.following || !this.clock.isIdle()) return;
+    this.following = true;
+    this.writer!.follow()
+      .then(
+        (through) => {
+          if (this.assigned === assigned && !this.reassigning && this.clock.isIdle()) this.closeDue(through, true);
+        },
+        (error: Error) => this.fail(error),
+      )
+      .finally(() => (this.following = false));
   }
 
   /** Arrival times never go back, even if the wall clock does. */
@@ -334,7 +373,7 @@ export class Pipeline {
     const close = this.closes.get(seq)!;
     this.closes.delete(seq);
     const written: Promise<void> = this.writer!
-      .write(seq, close.through, parts)
+      .write(seq, close.through, parts, close.idle)
       .then(
         ({ report, spent }) => {
           this.dispatcher.recycle(spent);

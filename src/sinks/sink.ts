@@ -45,7 +45,10 @@ export interface PartitionScope {
 export interface PartitionState {
   /** Every window ending at or before this is durable for the partition (its share written), or -Infinity. */
   readonly delivered: number;
-  /** Its owner read it to the end of a bounded run (--stop-at-end): it holds no window back until it delivers again. */
+  /**
+   * It holds no window back until its owner records it delivering again: its owner read it to the end
+   * of a bounded run (--stop-at-end), or every partition of its owner is idle and it follows the others.
+   */
   readonly ended: boolean;
 }
 
@@ -56,10 +59,18 @@ export interface SharedSink extends Sink {
   /**
    * Writes the instance's share of `windows` (all windows of one close, in window_end order), then
    * records `delivered` = `closedThrough` (with Infinity: the last window end written, and `ended`) for
-   * every owned partition, then merges every window that all partitions have delivered. Resolves once
+   * every owned partition, `ended` also when `idle` (the close follows other instances), then merges
+   * every window that all partitions have delivered. Resolves once
    * all of it is durable, so the owned partitions' offsets may be committed.
    */
-  writeShare(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void>;
+  writeShare(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number, idle?: boolean): Promise<void>;
+  /**
+   * The instance's partitions are all idle: records them `ended` (they hold no merge back), merges what
+   * that completes, and resolves with the window end through which every partition it does not own,
+   * and not ended, delivered (-Infinity when there is none): what the instance closes its windows
+   * through, with `idle` writes that keep its partitions ended.
+   */
+  follow(scope: PartitionScope): Promise<number>;
 }
 
 export function isSharedSink(sink: Sink): sink is SharedSink {

@@ -28,12 +28,12 @@ function fail(error: unknown): void {
   send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
 }
 
-async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[]): Promise<void> {
+async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[], idle: boolean): Promise<void> {
   if (failed) return;
   const started = performance.now();
   const windows = merger.merge(parts);
   if (shared) {
-    if (scope !== null) await sharedSink().writeShare(windows, scope, closedThrough);
+    if (scope !== null) await sharedSink().writeShare(windows, scope, closedThrough, idle);
   } else {
     const through = progressOf(closedThrough, windows);
     if (windows.length > 0 || through > recordedThrough) {
@@ -91,11 +91,18 @@ async function assign(owned: readonly number[], partitionCount: number): Promise
   send({ type: 'assigned', delivered: [...delivered] });
 }
 
+/** The instance's partitions are all idle: what it follows (see SharedSink.follow). */
+async function follow(): Promise<void> {
+  if (failed) return;
+  send({ type: 'frontier', through: scope === null ? -Infinity : await sharedSink().follow(scope) });
+}
+
 port.on('message', (message: ToWriter) => {
   if (message.type === 'windows') {
-    queue = queue.then(() => write(message.seq, message.closedThrough, message.parts)).catch(fail);
+    queue = queue.then(() => write(message.seq, message.closedThrough, message.parts, message.idle)).catch(fail);
   }
   else if (message.type === 'assign') queue = queue.then(() => assign(message.owned, message.partitionCount)).catch(fail);
+  else if (message.type === 'follow') queue = queue.then(follow).catch(fail);
   else queue = queue.then(() => sink.close()).then(() => send({ type: 'closed' }), fail);
 });
 

@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from '../../stores/cassandra/retry';
 import { assertKeyspaceName } from '../../stores/cassandra/schema';
 import { createSchema } from '../../stores/cassandra/setup';
 import type { Session } from './session';
-import { readPartitions, writeShare } from './shares';
+import { follow, readPartitions, writeShare } from './shares';
 import { writeWindow } from './window-write';
 import { assertColumnsAlign, writeCql } from './writes';
 
@@ -53,8 +53,11 @@ export function createCassandraSink(config: CassandraConfig, options: CassandraS
     async readPartitions(job) {
       return readPartitions(opened(), job);
     },
-    async writeShare(windows, scope, closedThrough) {
-      await writeShare(opened(), windows, scope, closedThrough);
+    async writeShare(windows, scope, closedThrough, idle) {
+      await writeShare(opened(), windows, scope, closedThrough, idle);
+    },
+    async follow(scope) {
+      return follow(opened(), scope);
     },
     async close() {
       await session?.client.shutdown();

@@ -28,6 +28,12 @@ const HEARTBEAT_WAIT_MS = 1000;
 const MAX_FETCH_WAIT_MS = 500;
 /** With --stop-at-end, a shared source whose partitions are done asks this often whether the whole group is. */
 const GROUP_END_POLL_MS = 500;
+/**
+ * The high watermarks are asked this often, so a partition that fetches nothing is known to be
+ * caught up (idleness); an answer older than HIGHS_FRESH_MS says nothing.
+ */
+const HIGHS_POLL_MS = 1000;
+const HIGHS_FRESH_MS = 3 * HIGHS_POLL_MS;
 
 export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig): Source {
   return new KafkaSource(config);
@@ -62,6 +68,7 @@ class KafkaSource implements Source {
   private ownedSince = -1;
   private current: Assignment = { generation: 0, owned: [], partitionCount: 0 };
   private groupEndPoll: NodeJS.Timeout | null = null;
+  private highsPoll: NodeJS.Timeout | null = null;
   /** The last assignment whose partitions all reached their end (--stop-at-end). */
   private drainedGeneration = 0;
 
@@ -103,6 +110,7 @@ class KafkaSource implements Source {
     this.bridge.end();
     this.pause();
     this.stopGroupEndPoll();
+    if (this.highsPoll !== null) clearInterval(this.highsPoll);
   }
 
   assignment?: () => Assignment;
@@ -120,6 +128,13 @@ class KafkaSource implements Source {
     return this.progress?.lagOf(partition) ?? null;
   }
 
+  /** Caught up as the brokers last said, and nothing of the partition is still waiting for the pipeline. */
+  isCaughtUp(partition: number): boolean {
+    const progress = this.progress;
+    if (progress === null || !progress.isCaughtUp(partition, Date.now(), HIGHS_FRESH_MS)) return false;
+    return !this.bridge.holds((batch) => batch.partition === partition);
+  }
+
   async close(): Promise<void> {
     this.stop();
     await this.starting;
@@ -132,13 +147,17 @@ class KafkaSource implements Source {
 
   private async start(): Promise<void> {
     const { topic, group, fromBeginning, stopAtEnd } = this.config;
-    await this.admin.connect();
+    // kafkajs retries for some seconds (its default retry policy), then fails: no broker reached is an exit, not a wait.
+    await this.admin.connect().catch((error: Error) => {
+      throw new Error(`cannot connect to Kafka: ${error.message}`, { cause: error });
+    });
     this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning });
     this.follow(this.progress);
+    this.pollHighs(this.progress);
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handOver(payload) });
   }
 
@@ -194,12 +213,17 @@ class KafkaSource implements Source {
     this.consumer.resume([{ topic: this.config.topic }]);
     // The pipeline takes up the assignment now, not at its first batch, which may never come.
     this.bridge.push(assignmentBatch(this.current.generation, false));
-    if (!this.config.stopAtEnd) return;
     const { generation } = this.current;
+    // Where each partition starts: an endless source needs it to know a partition that never delivers caught up.
     partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning).then(
       (starts) => {
         if (generation !== this.current.generation) return;
-        for (const { partition, start } of starts) if (owned.includes(partition)) progress.skipTo(partition, start);
+        for (const { partition, start } of starts) {
+          if (!owned.includes(partition)) continue;
+          if (this.config.stopAtEnd) progress.skipTo(partition, start);
+          else progress.noteStart(partition, start);
+        }
+        if (!this.config.stopAtEnd) return;
         for (const partition of owned) this.noteEnd(progress, partition);
         this.noteDrained(progress);
       },
@@ -257,6 +281,25 @@ class KafkaSource implements Source {
       }
     };
     this.groupEndPoll = setInterval(() => void poll().catch((error: Error) => this.bridge.fail(this.failureOf(error))), GROUP_END_POLL_MS);
+  }
+
+  /** Asks the brokers for the high watermarks every HIGHS_POLL_MS, one request at a time, until stopped. */
+  private pollHighs(progress: PartitionProgress): void {
+    if (this.bridge.isClosed()) return;
+    let asking = false;
+    this.highsPoll = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      const askedAt = Date.now();
+      this.admin
+        .fetchTopicOffsets(this.config.topic)
+        .then(
+          (offsets) => progress.highsRead(offsets.map(({ partition, high }) => ({ partition, high: BigInt(high) })), askedAt),
+          () => progress.highsUnknown(),
+        )
+        .finally(() => (asking = false));
+    }, HIGHS_POLL_MS);
+    this.highsPoll.unref();
   }
 
   private stopGroupEndPoll(): void {
