@@ -86,13 +86,18 @@ async function withAdmin(use) {
   }
 }
 
+/** Creates `topic` with `partitions` partitions (replication 1) and waits for their leaders. */
+function createTopic(topic, partitions) {
+  return withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+}
+
 /**
  * Creates `topic` with `partitions` partitions and writes `messages` ({ partition, value: Buffer|null })
  * in order with an idempotent producer, so message k of a partition gets offset k. Checks the end
  * offsets; returns the per-partition lists of the messages in offset order.
  */
 async function produceToPartitions(topic, partitions, messages) {
-  await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  await createTopic(topic, partitions);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -333,6 +338,7 @@ module.exports = {
   progressLoggedBetween,
   kafka,
   withAdmin,
+  createTopic,
   produceToPartitions,
   endOffsets,
   committedOffsets,

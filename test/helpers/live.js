@@ -30,15 +30,19 @@ function lineOf(event) {
 /**
  * Writes events stamped with the wall time while a job runs: `burst(partitions)` sends one event to
  * each of the partitions at once, keyed by its client; `every(ms, partitions)` bursts on a timer
- * until `stop()`. Every event sent is kept in `events` ({ client, topic, page, ts, partition, sentAt },
- * sentAt once the broker acknowledged it), in the order sent.
+ * until `stop()`. Every event sent is kept in `events` ({ client, topic, page, ts, partition, home, sentAt },
+ * sentAt once the broker acknowledged it), in the order sent. Clients come from a small pool per
+ * partition, or with `unique` each event has a client of its own (so the tables tell which events
+ * counted); `misplace(index)` sends the index-th event to the next partition, not its client's.
  */
 class LiveProducer {
-  constructor(topic, partitions, { seed = 7, clientsPerPartition = 6, misplace = () => false } = {}) {
+  constructor(topic, partitions, { seed = 7, clientsPerPartition = 6, unique = false, misplace = () => false } = {}) {
     this.topic = topic;
     this.partitions = partitions;
     this.random = rng(seed);
-    this.clients = Array.from({ length: partitions }, (_, p) => clientsOf(p, partitions, clientsPerPartition, `live${seed}`));
+    this.prefix = `live${seed}`;
+    this.clients = Array.from({ length: partitions }, (_, p) => clientsOf(p, partitions, clientsPerPartition, this.prefix));
+    this.unique = unique;
     this.misplace = misplace;
     this.events = [];
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -51,13 +55,14 @@ class LiveProducer {
   burst(partitions) {
     const ts = Date.now();
     const batch = partitions.map((partition) => {
-      const clients = this.clients[partition];
       const event = {
-        client: clients[Math.floor(this.random() * clients.length)],
+        client: this.clientFor(partition),
         topic: TOPICS[Math.floor(this.random() * TOPICS.length)],
         page: PAGES[Math.floor(this.random() * PAGES.length)],
         ts,
         partition,
+        /** The partition its client belongs in. */
+        home: partition,
         sentAt: null,
       };
       // A misplaced event goes to the next partition, where its client does not belong.
@@ -72,6 +77,15 @@ class LiveProducer {
       for (const event of batch) event.sentAt = at;
     });
     return this.sending;
+  }
+
+  /** A client of the partition's pool, or with `unique` one never used before (the pool grows). */
+  clientFor(partition) {
+    const pool = this.clients[partition];
+    if (!this.unique) return pool[Math.floor(this.random() * pool.length)];
+    const used = this.events.filter((e) => partitionOfClient(e.client, this.partitions) === partition).length;
+    if (used >= pool.length) this.clients[partition] = clientsOf(partition, this.partitions, 2 * pool.length + 16, this.prefix);
+    return this.clients[partition][used];
   }
 
   every(ms, partitions) {

@@ -16,7 +16,7 @@ const { existsSync, mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
-const { withAdmin, endOffsets, readCassandraRows, dropKeyspace, deleteTopic, firstDifference } = require('../helpers/faults');
+const { createTopic, endOffsets, readCassandraRows, dropKeyspace, deleteTopic, firstDifference } = require('../helpers/faults');
 const { LiveProducer, WindowWatch, jsonlWindows, cassandraWindows, watermarkPassedAt, ownedBy } = require('../helpers/live');
 const { referenceRows, sortRows } = require('../helpers/reference');
 const { startMain, endedFirst, readJsonl, readDeadLetters } = require('../helpers/cli');
@@ -36,10 +36,10 @@ const JOB_FLAGS = [
   '--clock', 'event', '--window', '4s', '--slide', '2s', '--batch', '1s', '--lateness', '2s', '--idle-timeout', '8s', '--threads', '1',
 ];
 
-async function createTopic(name, partitions) {
+async function freshTopic(name, partitions) {
   const topic = `livepath-${name}-${RUN}`;
   topics.push(topic);
-  await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  await createTopic(topic, partitions);
   return topic;
 }
 
@@ -84,7 +84,7 @@ function assertNoDeadLetters(name) {
 }
 
 serverTest('1. one instance, 4 partitions, partition 3 silent: windows come within the idle timeout of the watermark passing them and equal the reference', async () => {
-  const topic = await createTopic('idle-one', 4);
+  const topic = await freshTopic('idle-one', 4);
   const out = join(dir, 'one.jsonl');
   const producer = new LiveProducer(topic, 4, { seed: 11 });
   const watch = new WindowWatch(jsonlWindows(out));
@@ -112,7 +112,7 @@ serverTest('1. one instance, 4 partitions, partition 3 silent: windows come with
 });
 
 serverTest('2. two instances, one owning only the silent partition: it follows the other, merges come within the idle timeout; when it delivers again its events count; tables equal the reference', async () => {
-  const topic = await createTopic('idle-two', 3);
+  const topic = await freshTopic('idle-two', 3);
   const keyspace = `livepath_idle_${RUN}`;
   keyspaces.push(keyspace);
   const sink = ['--sink', 'cassandra', '--keyspace', keyspace];

@@ -147,10 +147,15 @@ class KafkaSource implements Source {
 
   private async start(): Promise<void> {
     const { topic, group, fromBeginning, stopAtEnd } = this.config;
-    // kafkajs retries for some seconds (its default retry policy), then fails: no broker reached is an exit, not a wait.
-    await this.admin.connect().catch((error: Error) => {
-      throw new Error(`cannot connect to Kafka: ${error.message}`, { cause: error });
-    });
+    // kafkajs retries for some seconds (its default retry policy), then fails: no broker reached is an
+    // exit, not a wait. A listener that never answers lets connect() resolve after its request timeout
+    // (30 s), and the first request fails: that request is part of connecting.
+    await this.admin
+      .connect()
+      .then(() => this.admin.listTopics())
+      .catch((error: Error) => {
+        throw new Error(`cannot connect to Kafka: ${error.message}`, { cause: error });
+      });
     this.progress = new PartitionProgress(topic, await partitionStartsOf(this.admin, topic, group, fromBeginning), stopAtEnd);
     if (this.progress.areAllAtEnd()) this.bridge.finish();
     if (this.bridge.isClosed()) return;
