@@ -6,6 +6,9 @@
 // events it holds are those of the waiting windows, not the rest of the topic (its progress lines'
 // event count stands still for the second half of the outage). The process's peak resident memory
 // before and during the outage is printed, not asserted (memory is measured in benchmarks).
+// Down past the sink's give-up time (120 s of retries from the first failure), the job must fail —
+// exit 1, saying what failed — with nothing committed beyond the windows it made durable, so a rerun
+// with the same group completes the tables.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
@@ -15,6 +18,7 @@ const { serverTest } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, committedTotal,
   services, stopServerUnder, progressLoggedBetween, readCassandraRows, dropKeyspace, assertCompleted,
+  cassandraProgress, assertCommitsBehindDurable, assertRunCompletes,
 } = require('../helpers/faults');
 const { startMain, rssKiB } = require('../helpers/cli');
 
@@ -22,7 +26,11 @@ const RUN = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-cassandra-'));
 const keyspace = `faults_outage_${RUN}`;
 const OUTAGE_MS = 60_000;
+/** How long the Cassandra sink retries a write before the job fails (DEFAULT_RETRY in src/stores/cassandra/retry.ts); not a flag. */
+const GIVE_UP_MS = 120_000;
 let workload = null;
+const giveUpKeyspace = `faults_giveup_${RUN}`;
+let giveUpWorkload = null;
 
 serverTest('Cassandra down for ~60 s mid-run: the job stops taking events while its writes wait, then finishes by itself, exit 0, tables equal the reference', async () => {
   workload = await prepareWorkload('faults-cassandra');
@@ -80,10 +88,37 @@ test('a connection closed under a request ("Socket was closed", as a node goes d
   assert.not.ok(isTransient(new errors.DriverError('some other driver error')));
 });
 
+serverTest('Cassandra down past the give-up time (its 120 s of retries): exit 1 saying what failed, nothing committed past the durable windows; a rerun completes the tables', async () => {
+  giveUpWorkload = await prepareWorkload('faults-cassandra-giveup');
+  const { job, count } = giveUpWorkload;
+  const deadLetters = join(dir, 'giveup-dead.jsonl');
+  const args = [...kafkaFlags(giveUpWorkload), '--sink', 'cassandra', '--keyspace', giveUpKeyspace, '--dead-letter', deadLetters];
+  const run = startMain(args, { timeoutMs: GIVE_UP_MS + 180_000 });
+  await waitForCommitted(run, giveUpWorkload, 1);
+  let failed;
+  let downFor;
+  try {
+    await stopServerUnder(run, 'cassandra');
+    const stoppedAt = Date.now();
+    // The job gives up on its own: no deadline here but the run's.
+    failed = await run.exited;
+    downFor = Date.now() - stoppedAt;
+  } finally {
+    await services('up', 'cassandra');
+  }
+  assert.is(failed.code, 1, `exit 1 (got ${failed.code ?? failed.signal}): ${failed.stderr.slice(-2000)}`);
+  assert.ok(downFor >= GIVE_UP_MS - 5_000, `it rode out the retries first (failed after ${downFor} ms)`);
+  assert.match(failed.stderr, /clickstream failed: .*failed \d+ times over \d+ s, giving up/);
+  const durable = await cassandraProgress(giveUpKeyspace, job);
+  const total = await assertCommitsBehindDurable(giveUpWorkload, durable, 'giving up');
+  console.log(`Cassandra down past the give-up time: exit 1 after ${Math.round(downFor / 1000)} s; ${total} of ${count} messages committed, progress through ${new Date(durable).toISOString()}`);
+  await assertRunCompletes(args, giveUpWorkload, { deadLetters, readRows: () => readCassandraRows(giveUpKeyspace) });
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 serverTest.after(async () => {
-  if (workload !== null) await deleteTopic(workload.topic);
-  await dropKeyspace(keyspace).catch(() => undefined);
+  for (const done of [workload, giveUpWorkload]) if (done !== null) await deleteTopic(done.topic);
+  for (const name of [keyspace, giveUpKeyspace]) await dropKeyspace(name).catch(() => undefined);
 });
 
 test.run();
