@@ -14,7 +14,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { serverTest } = require('../helpers/services');
+const { serverTest, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, committedTotal,
   services, stopServerUnder, progressLoggedBetween, readCassandraRows, dropKeyspace, assertCompleted,
@@ -92,7 +92,7 @@ serverTest('Cassandra down past the give-up time (its 120 s of retries): exit 1 
   giveUpWorkload = await prepareWorkload('faults-cassandra-giveup');
   const { job, count } = giveUpWorkload;
   const deadLetters = join(dir, 'giveup-dead.jsonl');
-  const args = [...kafkaFlags(giveUpWorkload), '--sink', 'cassandra', '--keyspace', giveUpKeyspace, '--dead-letter', deadLetters];
+  const args = [...kafkaFlags(giveUpWorkload), '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', giveUpKeyspace, '--dead-letter', deadLetters];
   const run = startMain(args, { timeoutMs: GIVE_UP_MS + 180_000 });
   await waitForCommitted(run, giveUpWorkload, 1);
   let failed;
