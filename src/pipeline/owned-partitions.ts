@@ -32,6 +32,11 @@ export class OwnedPartitions {
     return this.assignment.generation;
   }
 
+  /** Whether this instance reads the whole input: no other instance holds a partition back. */
+  get ownsEveryPartition(): boolean {
+    return this.assignment.owned.length === this.assignment.partitionCount;
+  }
+
   /** Owned partitions: what the window clock's watermark is the minimum over. */
   get count(): number {
     return this.assignment.owned.length;

@@ -54,6 +54,8 @@ export class Pipeline {
   private owned: OwnedPartitions | null = null;
   /** While the workers are replaced, ticks leave them alone. */
   private reassigning = false;
+  /** An instance whose partitions are all idle is asking the sink what to follow (followIfIdle). */
+  private following = false;
   private lastArrival = -Infinity;
   private checkpoints: PendingCheckpoints | null = null;
   private readonly writes = new Set<Promise<void>>();
@@ -294,16 +296,48 @@ export class Pipeline {
     return true;
   }
 
-  /** Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end. */
+  /**
+   * Ticks on multiples of the batch interval, so a window closes as soon as the clock passes its end,
+   * and partitions go idle even when nothing arrives.
+   */
   private scheduleTick(): void {
     const { batchMs } = this.config;
     this.ticker = setTimeout(() => {
       if (!this.reassigning) {
-        this.closes.advanceTo(this.clock.ticked(this.arrivalTime()));
+        this.closes.advanceTo(this.clock.ticked(this.arrivalTime(), this.owned?.count ?? 0, this.isCaughtUp));
+        this.followIfIdle();
         this.dispatcher.sendAll();
       }
       if (this.running) this.scheduleTick();
     }, batchMs - (this.now() % batchMs));
+  }
+
+  /** Whether the source has read, and this pipeline taken, everything of the partition the clock numbers `index`. */
+  private readonly isCaughtUp = (index: number): boolean => {
+    const partition = this.owned?.assignment.owned[index];
+    return partition !== undefined && (this.source.isCaughtUp?.(partition) ?? false);
+  };
+
+  /**
+   * One of several instances whose every partition is idle can move its clock no further, yet the other
+   * instances' merges wait for its partitions. So it follows them (docs/scale-out.md): the sink records
+   * its partitions as holding no merge back, and answers through where the other instances' partitions
+   * delivered; it closes its windows through there, writing its shares of them. Its partitions' later
+   * events of windows closed so are late, as when an idle input rejoins in Flink. One question at a
+   * time; a batch that arrives meanwhile wins (the clock is no longer idle).
+   */
+  private followIfIdle(): void {
+    const owned = this.owned;
+    if (owned === null || owned.ownsEveryPartition || this.following || !this.clock.isIdle()) return;
+    this.following = true;
+    this.writer!.follow()
+      .then(
+        (through) => {
+          if (this.owned === owned && !this.reassigning && this.clock.isIdle()) this.closes.closeDue(through, true);
+        },
+        (error: Error) => this.fail(error),
+      )
+      .finally(() => (this.following = false));
   }
 
   /** Arrival times never go back, even if the wall clock does. */
@@ -316,7 +350,7 @@ export class Pipeline {
     const { metrics } = this;
     const close = this.closes.taken(seq);
     const written: Promise<void> = this.writer!
-      .write(seq, close.through, parts)
+      .write(seq, close.through, parts, close.idle)
       .then(
         ({ report, spent }) => {
           this.dispatcher.recycle(spent);

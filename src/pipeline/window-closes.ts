@@ -7,6 +7,8 @@ export interface Close {
   readonly through: number;
   /** When it was issued (performance.now()), for the event clock's latency. */
   readonly issuedAt: number;
+  /** It follows other instances while all of this one's partitions are idle (Sink.follow). */
+  readonly idle: boolean;
 }
 
 /**
@@ -30,11 +32,11 @@ export class WindowCloses {
     if (time - this.spec.slideMs >= this.frontier) this.closeDue(closedThrough(this.spec, time));
   }
 
-  /** Closes every window ending at or before `through` that is not closed yet. */
-  closeDue(through: number): void {
+  /** Closes every window ending at or before `through` that is not closed yet; `idle`: see Close. */
+  closeDue(through: number, idle = false): void {
     if (through <= this.frontier) return;
     this.frontier = through;
-    this.issued.set(this.closeShards(through), { through, issuedAt: performance.now() });
+    this.issued.set(this.closeShards(through), { through, issuedAt: performance.now(), idle });
     this.onClosed(through);
   }
 

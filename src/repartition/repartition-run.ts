@@ -38,6 +38,7 @@ export class RepartitionRun {
       }
       this.log(`phase 1: ${rekeying} until that group has committed every partition to its end offset of the start`);
       await stage.done;
+      if (!this.stopped) await stage.readable();
       await stage.close();
       if (this.stopped) return;
       this.log(`phase 2: the job reads ${config.topic} to its end`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer, RecordMetadata } from 'kafkajs';
 import { kafkaClientOf } from '../kafka/client';
 import { partitionOfKey } from '../hashing/murmur2';
 import { clientEventOf } from '../parsing/client-key';
@@ -24,6 +24,11 @@ const LEADER_WAIT_MS = 30_000;
 const LEADER_POLL_MS = 100;
 /** Brokers refuse a longer transaction timeout (transaction.max.timeout.ms, 15 min by default). */
 const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+/**
+ * Beyond the transaction timeout, how long a dead member's open transaction may take to be aborted:
+ * the broker looks for timed-out transactions every 10 s (transaction.abort.timed.out.transaction.cleanup.interval.ms).
+ */
+const ABORT_WAIT_MS = 60_000;
 
 /** A message for the internal topic, its partition chosen here. */
 interface Outgoing {
@@ -67,6 +72,8 @@ export class Repartitioner {
   private stopGroupEndPoll: (() => void) | null = null;
   private stopped = false;
   private closing: Promise<void> | null = null;
+  /** Per internal partition, the offset of the first message of the last batch this member committed there. */
+  private readonly lastCommitted = new Map<number, bigint>();
   private settle!: { resolve(): void; reject(error: Error): void };
   /**
    * Resolves when the stage is stopped or, with --stop-at-end, once the group has committed every
@@ -99,7 +106,7 @@ export class Repartitioner {
       transactionalId: `${this.group}-${randomUUID()}`,
       idempotent: true,
       maxInFlightRequests: 1,
-      transactionTimeout: Math.min(input.sessionTimeoutMs, MAX_TRANSACTION_TIMEOUT_MS),
+      transactionTimeout: this.transactionTimeoutMs(),
       allowAutoTopicCreation: false,
     });
   }
@@ -144,6 +151,29 @@ export class Repartitioner {
       if (Date.now() > deadline) throw new Error(`Kafka topic ${topic} has partitions without a leader after ${LEADER_WAIT_MS / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
     }
+  }
+
+  /**
+   * Resolves once read_committed readers (the job) can read everything this member committed: the
+   * internal topic's last stable offset is past each partition's last batch of it. A killed member's
+   * transaction, left open before this one took over, holds the last stable offset below this member's
+   * messages until the broker aborts it (after the transaction timeout, at its next check), and a job
+   * run with --stop-at-end, which reads to the last stable offsets of its start, would stop short.
+   */
+  async readable(): Promise<void> {
+    const deadline = Date.now() + this.transactionTimeoutMs() + ABORT_WAIT_MS;
+    for (;;) {
+      const stable = new Map((await this.admin.fetchTopicOffsets(this.config.topic)).map(({ partition, high }) => [partition, BigInt(high)]));
+      if ([...this.lastCommitted].every(([partition, offset]) => (stable.get(partition) ?? -1n) > offset)) return;
+      if (Date.now() > deadline) {
+        throw new Error(`${this.config.topic} still has a transaction open before this member's messages; the broker did not abort it`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEADER_POLL_MS));
+    }
+  }
+
+  private transactionTimeoutMs(): number {
+    return Math.min(this.config.input.sessionTimeoutMs, MAX_TRANSACTION_TIMEOUT_MS);
   }
 
   stop(): void {
@@ -217,14 +247,16 @@ export class Repartitioner {
     if (due.offsets.length === 0) return;
     const { input, topic } = this.config;
     const transaction = await this.producer.transaction();
+    const sent: RecordMetadata[] = [];
     try {
       for (const messages of chunksOf(due.items)) {
-        await transaction.send({ topic, messages });
+        sent.push(...(await transaction.send({ topic, messages })));
         await heartbeat();
       }
       const partitions = due.offsets.map(({ partition, offset }) => ({ partition, offset: offset.toString() }));
       await transaction.sendOffsets({ consumerGroupId: this.group, topics: [{ topic: input.topic, partitions }] });
       await transaction.commit();
+      for (const { partition, baseOffset } of sent) if (baseOffset !== undefined) this.lastCommitted.set(partition, BigInt(baseOffset));
     } catch (error) {
       // Aborted, the producer can go on, and kafkajs retries the batch; if not even that works, its state is unknown.
       await transaction.abort().catch((abortError: Error) => this.fail(abortError));

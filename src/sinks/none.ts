@@ -7,6 +7,7 @@ export function createNoneSink(): Sink {
     open: async () => {},
     readPartitions: async () => new Map(),
     write: async () => {},
+    follow: async () => -Infinity,
     async reset(_job, _partitionCount, rewind) {
       await rewind();
       return [];

@@ -40,11 +40,16 @@ export function ownsEveryPartition(scope: PartitionScope): boolean {
  * Each owned partition's state after a close through `closedThrough` of these windows; none for a job
  * whose progress is not kept.
  */
-export function statesAfterWrite(scope: PartitionScope, windows: readonly { readonly windowEnd: number }[], closedThrough: number): Map<number, PartitionState> {
+export function statesAfterWrite(
+  scope: PartitionScope,
+  windows: readonly { readonly windowEnd: number }[],
+  closedThrough: number,
+  idle = false,
+): Map<number, PartitionState> {
   const states = new Map<number, PartitionState>();
   if (scope.job === null) return states;
   const lastEnd = windows.length > 0 ? windows[windows.length - 1].windowEnd : -Infinity;
-  for (const partition of scope.owned) states.set(partition, stateAfterClose(deliveredOf(scope, partition), closedThrough, lastEnd));
+  for (const partition of scope.owned) states.set(partition, stateAfterClose(deliveredOf(scope, partition), closedThrough, lastEnd, idle));
   return states;
 }
 
@@ -60,9 +65,26 @@ export function holdsWholeWindow(scope: PartitionScope, windowEnd: number): bool
 /**
  * What an owned partition records after a close through `closedThrough` whose last window ends at
  * `lastEnd` (-Infinity without windows). Infinity closes every window, which ends the partition: it
- * delivered through its last window, and holds no later one back.
+ * delivered through its last window, and holds no later one back. A close that follows other
+ * instances (`idle`) keeps it ended: it holds no window back while its owner only follows.
  */
-export function stateAfterClose(delivered: number, closedThrough: number, lastEnd: number): PartitionState {
+export function stateAfterClose(delivered: number, closedThrough: number, lastEnd: number, idle: boolean): PartitionState {
   if (closedThrough === Infinity) return { delivered: Math.max(delivered, lastEnd), ended: true };
-  return { delivered: closedThrough, ended: false };
+  return { delivered: closedThrough, ended: idle };
+}
+
+/**
+ * What an instance whose partitions are all idle follows: the window end through which every
+ * partition it does not own, and that is not ended, delivered; -Infinity when there is none to follow
+ * (they are all its own, or all ended: nothing moves until one delivers) or one recorded nothing yet.
+ * Ended partitions are left out so that two idle instances do not wait for each other.
+ */
+export function followThrough(states: ReadonlyMap<number, PartitionState>, owned: readonly number[], partitionCount: number): number {
+  let through = Infinity;
+  for (let partition = 0; partition < partitionCount; partition++) {
+    const state = states.get(partition);
+    if (owned.includes(partition) || state?.ended === true) continue;
+    through = Math.min(through, state?.delivered ?? -Infinity);
+  }
+  return through === Infinity ? -Infinity : through;
 }

@@ -22,8 +22,17 @@ export interface Sink {
    * partitions' offsets may be committed. An instance that owns every partition writes each window
    * whole; one of several writes its share, and the store merges a window once every partition
    * delivered it (only Cassandra can). Writing a window again leaves exactly the latest write's rows.
+   * `idle`: the close follows other instances (see `follow`), and the owned partitions stay ended.
    */
-  write(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number): Promise<void>;
+  write(windows: readonly WindowRows[], scope: PartitionScope, closedThrough: number, idle?: boolean): Promise<void>;
+  /**
+   * The instance's partitions are all idle (event clock, several instances): records them `ended`, so
+   * they hold no merge back, merges what that completes, and resolves with the window end through which
+   * every partition it does not own, and not ended, delivered (-Infinity when there is none): what the
+   * instance closes its windows through, with `idle` writes that keep its partitions ended. An instance
+   * that owns every partition has nothing to follow (-Infinity).
+   */
+  follow(scope: PartitionScope): Promise<number>;
   /**
    * --reset, instead of `open`: removes every window and all progress and records the sink's job; then
    * `rewind` (the Kafka group back to its earliest offsets); then, for a Kafka job (`job`), records each
@@ -51,6 +60,9 @@ export interface PartitionScope {
 export interface PartitionState {
   /** Every window ending at or before this is durable for the partition (its share written), or -Infinity. */
   readonly delivered: number;
-  /** Its owner read it to the end of a bounded run (--stop-at-end): it holds no window back until it delivers again. */
+  /**
+   * It holds no window back until its owner records it delivering again: its owner read it to the end
+   * of a bounded run (--stop-at-end), or every partition of its owner is idle and it follows the others.
+   */
   readonly ended: boolean;
 }

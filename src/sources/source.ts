@@ -90,6 +90,12 @@ export interface Source {
   lag?(): number | null;
   /** The same for one partition (below `partitionCount()`), read only when metrics are scraped. */
   lagOf?(partition: number): number | null;
+  /**
+   * Whether the pipeline has taken everything the partition holds, as far as the source knows now
+   * (asked at every tick; a partition quiet and caught up for the idle timeout is idle). A source that
+   * cannot tell leaves it out: its partitions never go idle.
+   */
+  isCaughtUp?(partition: number): boolean;
   /** Called once after the pipeline has written everything: final commits, disconnect. */
   close?(): Promise<void>;
 }

@@ -21,8 +21,13 @@ export interface WindowClock {
   batchArrived(partition: number, partitions: number, arrival: number): number;
   /** An accepted event of `partition` at window time `time`. */
   eventSeen(partition: number, time: number): number;
-  /** A tick of the batch interval. */
-  ticked(arrival: number): number;
+  /**
+   * A tick of the batch interval; `partitions` is how many the source knows of, and `isCaughtUp` says
+   * whether the source has read, and the pipeline taken, everything a partition holds.
+   */
+  ticked(arrival: number, partitions: number, isCaughtUp: (partition: number) => boolean): number;
+  /** Whether every partition is idle, so nothing can move the clock until one delivers (only in event time). */
+  isIdle(): boolean;
   /** On a stop only what the clock has passed is due: open windows would be partial. */
   dueOnStop(arrival: number): number;
   /** Milliseconds from a window's completion to its durability, or negative when not meaningful. */
@@ -59,6 +64,10 @@ class WallClock implements WindowClock {
     return arrival;
   }
 
+  isIdle(): boolean {
+    return false;
+  }
+
   dueOnStop(arrival: number): number {
     return arrival;
   }
@@ -83,7 +92,6 @@ class EventClock implements WindowClock {
   readonly keepsEventTimes = false;
   readonly admitsLateEvents = true;
   private readonly watermarks: Watermark;
-  private touchedPartitions = 0;
 
   constructor(graceMs: number, idleTimeoutMs: number) {
     this.watermarks = new Watermark(graceMs, idleTimeoutMs);
@@ -94,11 +102,11 @@ class EventClock implements WindowClock {
   }
 
   /**
-   * Partitions the source knows of hold the watermark back from their first batch on, until they
-   * deliver or go idle. A Kafka source learns the count only as it starts, so this is asked per batch.
+   * Partitions the source knows of hold the watermark back from their first batch or tick on, until
+   * they deliver or go idle. A Kafka source learns the count only as it starts, so this is asked each time.
    */
   batchArrived(partition: number, partitions: number, arrival: number): number {
-    while (this.touchedPartitions < partitions) this.watermarks.touch(this.touchedPartitions++, arrival);
+    this.watermarks.know(partitions, arrival);
     return this.watermarks.touch(partition, arrival);
   }
 
@@ -107,8 +115,14 @@ class EventClock implements WindowClock {
     return this.watermarks.observe(partition, time);
   }
 
-  ticked(): number {
-    return -Infinity;
+  /** Idleness is judged on ticks, so a partition goes idle even when nothing arrives at all. */
+  ticked(arrival: number, partitions: number, isCaughtUp: (partition: number) => boolean): number {
+    this.watermarks.know(partitions, arrival);
+    return this.watermarks.tick(arrival, isCaughtUp);
+  }
+
+  isIdle(): boolean {
+    return this.watermarks.isIdle();
   }
 
   dueOnStop(): number {

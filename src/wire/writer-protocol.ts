@@ -12,7 +12,16 @@ export interface WriterData {
 
 export type ToWriter =
   /** Every shard's encoded partials for one close of windows, in order of `seq`. */
-  | { readonly type: 'windows'; readonly seq: number; readonly closedThrough: number; readonly parts: readonly Uint8Array[] }
+  | {
+      readonly type: 'windows';
+      readonly seq: number;
+      readonly closedThrough: number;
+      readonly parts: readonly Uint8Array[];
+      /** A close that follows other instances while all this one's partitions are idle. */
+      readonly idle: boolean;
+    }
+  /** The instance's partitions are all idle: answered by `frontier`, what it may close through. */
+  | { readonly type: 'follow' }
   /** A new assignment of input partitions; answered by `assigned`. */
   | { readonly type: 'assign'; readonly owned: readonly number[]; readonly partitionCount: number }
   | { readonly type: 'close' };
@@ -24,6 +33,8 @@ export type FromWriter =
   | { readonly type: 'durable'; readonly seq: number; readonly report: DurableReport; readonly spent: ArrayBuffer[] }
   /** Per owned partition, the window end through which it is durable. */
   | { readonly type: 'assigned'; readonly delivered: ReadonlyArray<readonly [number, number]> }
+  /** Through where the partitions of the job's other instances delivered (-Infinity: nothing to follow). */
+  | { readonly type: 'frontier'; readonly through: number }
   | { readonly type: 'closed' }
   /** `exitCode`: the sink refused the job (StoreRefusal) before writing anything. */
   | { readonly type: 'failed'; readonly message: string; readonly exitCode?: 1 | 2 }

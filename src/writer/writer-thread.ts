@@ -33,12 +33,12 @@ function fail(error: unknown): void {
   send({ type: 'failed', message, ...(isStoreRefusal(error) ? { exitCode: error.exitCode } : {}) });
 }
 
-async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[]): Promise<void> {
+async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[], idle: boolean): Promise<void> {
   if (failed) return;
   if (scope === null) throw new Error('windows to write before any input partition was assigned');
   const started = performance.now();
   const windows = merger.merge(parts);
-  await sink.write(windows, scope, closedThrough);
+  await sink.write(windows, scope, closedThrough, idle);
   // Written, and the report taken: nothing reads the parts any more.
   const spent = parts.map((part) => part.buffer as ArrayBuffer);
   send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started), spent }, spent);
@@ -75,10 +75,17 @@ async function assign(owned: readonly number[], partitionCount: number): Promise
   send({ type: 'assigned', delivered: [...delivered] });
 }
 
+/** The instance's partitions are all idle: what it follows (see Sink.follow). */
+async function follow(): Promise<void> {
+  if (failed) return;
+  send({ type: 'frontier', through: scope === null ? -Infinity : await sink.follow(scope) });
+}
+
 port.on('message', (message: ToWriter) => {
   if (message.type === 'windows') {
-    queue = queue.then(() => write(message.seq, message.closedThrough, message.parts)).catch(fail);
+    queue = queue.then(() => write(message.seq, message.closedThrough, message.parts, message.idle)).catch(fail);
   } else if (message.type === 'assign') queue = queue.then(() => assign(message.owned, message.partitionCount)).catch(fail);
+  else if (message.type === 'follow') queue = queue.then(follow).catch(fail);
   else queue = queue.then(() => sink.close()).then(() => send({ type: 'closed' }), fail);
 });
 

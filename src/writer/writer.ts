@@ -22,6 +22,7 @@ export class Writer {
   private failure: Error | null = null;
   private closing: { resolve(): void; reject(error: Error): void } | null = null;
   private assigning: { resolve(delivered: Map<number, number>): void; reject(error: Error): void } | null = null;
+  private following: { resolve(through: number): void; reject(error: Error): void } | null = null;
 
   private constructor(
     private readonly thread: Worker,
@@ -63,12 +64,24 @@ export class Writer {
     return this.closing === null ? (this.failure?.message ?? null) : null;
   }
 
-  /** Resolves once durable, with the parts' buffers given back (`spent`) for reuse. */
-  write(seq: number, closedThrough: number, parts: Uint8Array[]): Promise<Durable> {
+  /** Resolves once durable, with the parts' buffers given back (`spent`) for reuse; `idle`: see ToWriter. */
+  write(seq: number, closedThrough: number, parts: Uint8Array[], idle = false): Promise<Durable> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.post({ type: 'windows', seq, closedThrough, parts }, parts.map((part) => part.buffer as ArrayBuffer));
+      this.post({ type: 'windows', seq, closedThrough, parts, idle }, parts.map((part) => part.buffer as ArrayBuffer));
+    });
+  }
+
+  /**
+   * A shared job whose partitions are all idle, after every write before it: resolves with the window
+   * end through which the partitions of its other instances delivered, which it follows. One at a time.
+   */
+  follow(): Promise<number> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.following = { resolve, reject };
+      this.post({ type: 'follow' }, []);
     });
   }
 
@@ -113,6 +126,10 @@ export class Writer {
         this.assigning?.resolve(new Map(message.delivered));
         this.assigning = null;
         return;
+      case 'frontier':
+        this.following?.resolve(message.through);
+        this.following = null;
+        return;
       case 'closed':
         this.closing?.resolve();
         return;
@@ -135,6 +152,7 @@ export class Writer {
     for (const { reject } of this.pending.values()) reject(error);
     this.pending.clear();
     this.assigning?.reject(error);
+    this.following?.reject(error);
     this.closing?.reject(error);
   }
 }

@@ -7,13 +7,13 @@ const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const { runCli, ROOT, readDeadLetters } = require('../helpers/cli');
 const { makeEvents, toLine } = require('../helpers/events');
 const { readCassandraRows, dropKeyspace, committedOffsets, deleteTopic } = require('../helpers/faults');
 const { waitFor } = require('../helpers/wait');
 const {
-  requireSecuredServices,
+  securedTest,
   refusedWithin30s,
   escapeRegExp: escaped,
   securedKafkaFlags,
@@ -49,8 +49,7 @@ function deadLettersOf(path) {
   return readFileSync(path, 'utf8').split('\n').filter((line) => !line.includes(`{\\"client_id\\":\\"${PASSWORD}\\"}`)).join('\n');
 }
 
-test('Cassandra with user and password (a server without authentication): the run succeeds and prints the password nowhere', async () => {
-  if (!(await requireServices())) return;
+serverTest('Cassandra with user and password (a server without authentication): the run succeeds and prints the password nowhere', async () => {
   const deadLetters = join(dir, 'dead-cassandra.jsonl');
   const run = await runCli('main.js', [
     '--source', `file:${input}`, '--clock', 'event', '--window', '10s', '--slide', '5s', '--batch', '1s', '--dead-letter', deadLetters,
@@ -73,8 +72,7 @@ test('Cassandra unreachable with user and password: a clear failure that does no
   assertNoPassword({ stdout, stderr, 'dead letters': deadLettersOf(deadLetters) }, 'unreachable Cassandra');
 });
 
-test('Kafka SASL PLAIN against a broker without SASL: the job and the producer fail without printing the password', async () => {
-  if (!(await requireServices())) return;
+serverTest('Kafka SASL PLAIN against a broker without SASL: the job and the producer fail without printing the password', async () => {
   const sasl = ['--kafka-sasl', 'plain', '--kafka-user', USER, '--kafka-password', PASSWORD];
   const deadLetters = join(dir, 'dead-kafka.jsonl');
   const job = await runCli('main.js', [
@@ -147,8 +145,7 @@ async function assertNothingWritten() {
   assert.ok(committed.every((offset) => offset < 0), 'no offset committed');
 }
 
-test('a wrong Kafka password at the SASL_SSL listener (SCRAM-SHA-512 and PLAIN): exit 1 within 30 s, "authentication failed" naming the listener, nothing written or committed, no password printed', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('a wrong Kafka password at the SASL_SSL listener (SCRAM-SHA-512 and PLAIN): exit 1 within 30 s, "authentication failed" naming the listener, nothing written or committed, no password printed', async () => {
   const produced = await runCli('produce.js', [...securedKafkaFlags(), '--topic', securedTopic, '--partitions', '2', '--source', `file:${input}`]);
   assert.is(produced.code, 0, produced.stderr);
   const refused = (mechanism) => new RegExp(`authentication failed at Kafka ${escaped(KAFKA_SECURED_BROKERS)} \\(SASL ${mechanism} as user clickstream\\)`);
@@ -160,8 +157,7 @@ test('a wrong Kafka password at the SASL_SSL listener (SCRAM-SHA-512 and PLAIN):
   await assertNothingWritten();
 });
 
-test('a wrong Cassandra password at the secured node: exit 1 within 30 s, "authentication failed" naming the node, nothing written or committed, no password printed', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('a wrong Cassandra password at the secured node: exit 1 within 30 s, "authentication failed" naming the node, nothing written or committed, no password printed', async () => {
   const refused = new RegExp(`cannot connect to Cassandra at ${escaped(CASSANDRA_SECURED_CONTACT)}: ${escaped(CASSANDRA_SECURED_CONTACT)}: authentication failed \\(Provided username clickstream and/or password are incorrect\\)`);
   await Promise.all([
     refusedWithoutPassword('main.js', securedJob(securedKafkaFlags(), securedCassandraFlags({ password: PASSWORD })), refused),
@@ -230,10 +226,11 @@ test('every execute, batch, stream and eachRow call in src/ (the Cassandra sink,
   if (ddl.length === 1) assert.match(setup, /const ddl = \[createKeyspaceCql\(keyspace\), \.\.\.CASSANDRA_TABLE_NAMES\.map\(\(table\) => createTableCql\(keyspace, table\)\)\];/);
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   await dropKeyspace(keyspace).catch(() => undefined);
-  if (!(await requireSecuredServices().catch(() => false))) return;
+});
+securedTest.after(async () => {
   await dropKeyspace(securedKeyspace, securedCassandraOptions()).catch(() => undefined);
   await deleteTopic(securedTopic);
 });

@@ -10,7 +10,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const { startCli, runCli, endedFirst } = require('../helpers/cli');
 const { waitFor } = require('../helpers/wait');
 const { dropKeyspace } = require('../helpers/faults');
@@ -47,14 +47,12 @@ const job = (group, db, extra = []) => [
   '--clock', 'event', '--threads', '1', '--sink', `sqlite:${db}`, '--dead-letter', join(dir, `${group}-dead.jsonl`), ...extra,
 ];
 
-test.before(async () => {
-  if (!(await requireServices())) return;
+serverTest.before(async () => {
   const produced = await runCli('produce.js', ['--topic', TOPIC, '--source', 'synthetic:dev', '--events', String(EVENTS), '--partitions', String(PARTITIONS), '--brokers', KAFKA_BROKERS]);
   assert.is(produced.code, 0, produced.stderr);
 });
 
-test('a second instance in the group stops before reading or writing; the first keeps every partition', async () => {
-  if (!(await requireServices())) return;
+serverTest('a second instance in the group stops before reading or writing; the first keeps every partition', async () => {
   const group = `group-safety-${RUN}`;
   const first = startCli('main.js', job(group, join(dir, 'first.db')));
   try {
@@ -81,8 +79,7 @@ test('a second instance in the group stops before reading or writing; the first 
   }
 });
 
-test('a member of another program or build in the group makes the job stop with a clear message', async () => {
-  if (!(await requireServices())) return;
+serverTest('a member of another program or build in the group makes the job stop with a clear message', async () => {
   const group = `group-safety-foreign-${RUN}`;
   // A plain kafkajs consumer speaks the RoundRobinAssigner protocol, as a build without the single-owner rule did.
   const foreign = kafka.consumer({ groupId: group });
@@ -103,8 +100,7 @@ test('a member of another program or build in the group makes the job stop with 
   }
 });
 
-test('a job that shares its partitions (Cassandra sink) cannot join a group a single-owner job consumes: one build per group', async () => {
-  if (!(await requireServices())) return;
+serverTest('a job that shares its partitions (Cassandra sink) cannot join a group a single-owner job consumes: one build per group', async () => {
   const group = `group-safety-mixed-${RUN}`;
   const keyspace = `group_safety_${RUN}`;
   const single = startCli('main.js', job(group, join(dir, 'single.db')));
@@ -125,8 +121,8 @@ test('a job that shares its partitions (Cassandra sink) cannot join a group a si
   }
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);

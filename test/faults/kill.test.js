@@ -11,7 +11,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, CASSANDRA_CONTACT } = require('../helpers/services');
+const { serverTest, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, cassandraProgress, readCassandraRows, dropKeyspace,
   assertCommitsBehindDurable, assertRunCompletes,
@@ -23,8 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-kill-'));
 const keyspace = `faults_kill_${RUN}`;
 let workload = null;
 
-test('kill -9 after the first commit, mid-way and near the end; a restart with the same group completes Cassandra to the reference, row for row', async () => {
-  if (!(await requireServices())) return;
+serverTest('kill -9 after the first commit, mid-way and near the end; a restart with the same group completes Cassandra to the reference, row for row', async () => {
   workload = await prepareWorkload('faults-kill');
   const { job, count } = workload;
   const deadLetters = join(dir, 'dead.jsonl');
@@ -50,8 +49,8 @@ test('kill -9 after the first commit, mid-way and near the end; a restart with t
   await assertRunCompletes([...kafkaFlags(workload), ...sink], workload, { deadLetters, readRows: () => readCassandraRows(keyspace) });
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (workload !== null) await deleteTopic(workload.topic);
   await dropKeyspace(keyspace).catch(() => undefined);
 });

@@ -23,7 +23,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { AssignerProtocol, Partitioners } = require('kafkajs');
 const cassandra = require('cassandra-driver');
-const { requireServices, KAFKA_BROKERS, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
 const {
   kafka, produceToPartitions, partitionOfClient, endOffsets, committedOffsets, readCassandraRows, dropKeyspace, deleteTopic,
   firstDifference, FAULT_WINDOW, FAULT_FLAGS,
@@ -295,8 +295,7 @@ function reportedShares(runs) {
  * every instance still running at the end is SIGKILLed.
  */
 function scenario(name, title, body) {
-  test(title, async () => {
-    if (!(await requireServices())) return;
+  serverTest(title, async () => {
     const wl = await workload();
     const fleet = new Fleet(name, wl);
     const watch = new GroupWatch(fleet);
@@ -367,8 +366,7 @@ for (const instances of [1, 2, 3]) {
     });
 }
 
-test('7. the recommender answers identically over the 2- and 3-instance keyspaces and the 1-instance keyspace', async () => {
-  if (!(await requireServices())) return;
+serverTest('7. the recommender answers identically over the 2- and 3-instance keyspaces and the 1-instance keyspace', async () => {
   const wl = await workload();
   // Compared over the keyspaces of the runs of case 1 that completed; all three must have.
   assert.ok(fleetsOfCase1.has(1), 'the 1-instance run completed');
@@ -525,8 +523,8 @@ scenario('merge_kill', '5. kill -9 of an instance right after it wrote a window,
     await assertOutcome(fleet, watch);
   });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (preparing !== null) {
     const wl = await preparing.catch(() => null);
     if (wl !== null) await deleteTopic(wl.topic);

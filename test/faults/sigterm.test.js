@@ -7,7 +7,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices } = require('../helpers/services');
+const { serverTest } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, waitForCommitted, sqliteProgress, readSqliteRows,
   assertCommitsBehindDurable, assertRunCompletes,
@@ -18,8 +18,7 @@ const { waitFor } = require('../helpers/wait');
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-sigterm-'));
 let workload = null;
 
-test('SIGTERM mid-run: exit 0 within 10 s, commits behind durable windows, a rerun with --stop-at-end completes the tables', async () => {
-  if (!(await requireServices())) return;
+serverTest('SIGTERM mid-run: exit 0 within 10 s, commits behind durable windows, a rerun with --stop-at-end completes the tables', async () => {
   workload = await prepareWorkload('faults-sigterm');
   const { job, count } = workload;
   const db = join(dir, 'sink.db');
@@ -41,8 +40,8 @@ test('SIGTERM mid-run: exit 0 within 10 s, commits behind durable windows, a rer
   await assertRunCompletes([...kafkaFlags(workload), ...sink], workload, { deadLetters, readRows: () => readSqliteRows(db) });
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (workload !== null) await deleteTopic(workload.topic);
 });
 

@@ -10,7 +10,7 @@ const { createServer } = require('node:tls');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const {
-  requireSecuredServices,
+  securedTest,
   refusedWithin30s,
   escapeRegExp: esc,
   securedKafkaFlags,
@@ -42,8 +42,7 @@ function failsClearly(script, args, pattern) {
   return refusedWithin30s(script, args, pattern, { env: { CLICKSTREAM_DEAD_LETTER: join(dir, 'dead-letters.jsonl') } });
 }
 
-test('a server certificate that no trusted CA signed is refused, naming the server: Kafka and Cassandra, with no CA given and with another CA', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('a server certificate that no trusted CA signed is refused, naming the server: Kafka and Cassandra, with no CA given and with another CA', async () => {
   const untrusted = 'its TLS certificate is not signed by a CA trusted here \\(self-signed certificate in certificate chain\\)';
   const kafka = without(securedKafkaFlags(), '--kafka-ca');
   const cassandra = without(securedCassandraFlags(), '--cassandra-ca');
@@ -56,8 +55,7 @@ test('a server certificate that no trusted CA signed is refused, naming the serv
   ]);
 });
 
-test('host names are verified: the servers\' own certificate (for 127.0.0.1 and localhost) served from 127.0.0.2 is refused by both clients', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('host names are verified: the servers\' own certificate (for 127.0.0.1 and localhost) served from 127.0.0.2 is refused by both clients', async () => {
   // A stand-in on another loopback address: the handshake, where the check happens, is all it serves.
   const server = createServer({ cert: readFileSync(material.serverCert), key: readFileSync(material.serverKey) }, (socket) => socket.destroy());
   server.on('tlsClientError', () => undefined);
@@ -74,8 +72,7 @@ test('host names are verified: the servers\' own certificate (for 127.0.0.1 and 
   }
 });
 
-test('mutual TLS and SASL are asked for by name: the secured Cassandra without a client certificate, the SASL_SSL listener without SASL', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('mutual TLS and SASL are asked for by name: the secured Cassandra without a client certificate, the SASL_SSL listener without SASL', async () => {
   await Promise.all([
     failsClearly('main.js', cassandraJob(without(securedCassandraFlags(), '--cassandra-cert', '--cassandra-key')),
       new RegExp(`${CASSANDRA}: it wants a client certificate \\(tlsv13 alert certificate required\\): give --cassandra-cert and --cassandra-key`)),
@@ -84,8 +81,7 @@ test('mutual TLS and SASL are asked for by name: the secured Cassandra without a
   ]);
 });
 
-test('a plaintext client on a TLS port, and a TLS client on a plaintext port: a clear message, not a hang', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('a plaintext client on a TLS port, and a TLS client on a plaintext port: a clear message, not a hang', async () => {
   const plainKafka = without(securedKafkaFlags(), '--kafka-ca');
   const plainCassandra = without(securedCassandraFlags(), '--cassandra-ca', '--cassandra-cert', '--cassandra-key');
   await Promise.all([

@@ -8,7 +8,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices } = require('../helpers/services');
+const { serverTest } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, deleteTopic, sqliteProgress, readSqliteRows, assertCommitsBehindDurable, assertRunCompletes,
 } = require('../helpers/faults');
@@ -17,8 +17,7 @@ const { startMain } = require('../helpers/cli');
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-faults-worker-'));
 let workload = null;
 
-test('a worker thread crash: non-zero exit with "aggregation worker thread died", no commit beyond durable windows, a rerun completes the tables', async () => {
-  if (!(await requireServices())) return;
+serverTest('a worker thread crash: non-zero exit with "aggregation worker thread died", no commit beyond durable windows, a rerun completes the tables', async () => {
   workload = await prepareWorkload('faults-worker');
   const { job } = workload;
   const db = join(dir, 'sink.db');
@@ -35,8 +34,8 @@ test('a worker thread crash: non-zero exit with "aggregation worker thread died"
   await assertRunCompletes(args, workload, { deadLetters, readRows: () => readSqliteRows(db) });
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (workload !== null) await deleteTopic(workload.topic);
 });
 

@@ -64,6 +64,15 @@ async function stopServerUnder(run, service) {
   }
 }
 
+/** The job's progress log lines (JSON on stderr every 5 s) logged between two times, as objects. */
+function progressLoggedBetween(stderr, from, to) {
+  return stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line))
+    .filter((entry) => entry.msg === 'progress' && Date.parse(entry.time) >= from && Date.parse(entry.time) <= to);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka.
 
@@ -77,13 +86,18 @@ async function withAdmin(use) {
   }
 }
 
+/** Creates `topic` with `partitions` partitions (replication 1) and waits for their leaders. */
+function createTopic(topic, partitions) {
+  return withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+}
+
 /**
  * Creates `topic` with `partitions` partitions and writes `messages` ({ partition, value: Buffer|null })
  * in order with an idempotent producer, so message k of a partition gets offset k. Checks the end
  * offsets; returns the per-partition lists of the messages in offset order.
  */
 async function produceToPartitions(topic, partitions, messages) {
-  await withAdmin((admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }));
+  await createTopic(topic, partitions);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -324,8 +338,10 @@ module.exports = {
   firstDifference,
   services,
   stopServerUnder,
+  progressLoggedBetween,
   kafka,
   withAdmin,
+  createTopic,
   produceToPartitions,
   endOffsets,
   committedOffsets,

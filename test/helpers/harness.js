@@ -44,6 +44,10 @@ class TestSource {
     this.wake = null;
     this.released = [];
     this.closed = false;
+    /** Partitions the test says have input the source has not read yet (a Kafka lag). */
+    this.behind = new Set();
+    /** How often the pipeline asked whether a partition is caught up: it asks at every tick. */
+    this.caughtUpAsked = 0;
   }
 
   partitionCount() {
@@ -81,6 +85,12 @@ class TestSource {
       this.onTake(batch);
       yield batch;
     }
+  }
+
+  /** Caught up unless the test says it is behind, or a batch of it is still queued for the pipeline. */
+  isCaughtUp(partition) {
+    this.caughtUpAsked++;
+    return !this.behind.has(partition) && !this.queue.some((batch) => batch.partition === partition);
   }
 
   batchDurable(checkpoint) {

@@ -2,53 +2,54 @@
 // The secured servers of `npm run services -- up`: the broker's SASL_SSL listener (SCRAM-SHA-512 and
 // PLAIN over TLS from the private CA) and the secured Cassandra node (TLS with a client certificate of
 // that CA, and a password). Their CA, certificates and passwords are in .services/secured. Tests of
-// secured clusters call requireSecuredServices() first, and build their flags here.
-const { existsSync } = require('node:fs');
+// secured clusters register through securedTest, and build their flags here.
+const { spawnSync } = require('node:child_process');
 const { KAFKA_SECURED_BROKERS, CASSANDRA_SECURED_CONTACT } = require('../../scripts/services/endpoints');
 const { USER, materialOf, secret } = require('../../scripts/services/certificates');
 const { securedKafkaLogin, securedCassandraLogin, tlsOf } = require('../../scripts/services/probes');
 const assert = require('uvu/assert');
-const { requireServices } = require('./services');
+const { serverTest } = require('./services');
+const { guardedTest } = require('./guarded-test');
 const { runCli } = require('./cli');
 
 const material = materialOf();
-let answer;
 
-/** What keeps the secured servers from answering as they should, as words; empty when they do. */
-async function securedProblems() {
-  if (!existsSync(material.dir)) return [`no certificates and passwords in ${material.dir}`];
+// The logins are async (kafkajs, cassandra-driver); a child process makes them a synchronous answer, so
+// a test file knows before it registers anything, as services.js does for the open servers.
+const PROBE = `
+const { existsSync } = require('node:fs');
+const { USER, materialOf, secret } = require(${JSON.stringify(require.resolve('../../scripts/services/certificates'))});
+const { securedKafkaLogin, securedCassandraLogin } = require(${JSON.stringify(require.resolve('../../scripts/services/probes'))});
+const { KAFKA_SECURED_BROKERS, CASSANDRA_SECURED_CONTACT } = require(${JSON.stringify(require.resolve('../../scripts/services/endpoints'))});
+const oneLine = (error) => (error.innerErrors === undefined ? [error] : Object.values(error.innerErrors)).map((e) => String(e.message).split('\\n')[0]).join('; ');
+const material = materialOf();
+(async () => {
+  if (!existsSync(material.dir)) return ['no certificates and passwords in ' + material.dir];
   const [kafka, cassandra] = await Promise.all([
     securedKafkaLogin(material, 'scram-sha-512'),
     securedCassandraLogin(material, USER, secret(material.cassandraPassword)),
   ]);
   return [
-    kafka === null ? null : `Kafka's SASL_SSL listener ${KAFKA_SECURED_BROKERS}: ${oneLine(kafka)}`,
-    cassandra === null ? null : `the secured Cassandra ${CASSANDRA_SECURED_CONTACT}: ${oneLine(cassandra)}`,
+    kafka === null ? null : "Kafka's SASL_SSL listener " + KAFKA_SECURED_BROKERS + ': ' + oneLine(kafka),
+    cassandra === null ? null : 'the secured Cassandra ' + CASSANDRA_SECURED_CONTACT + ': ' + oneLine(cassandra),
   ].filter(Boolean);
-}
+})().then((problems) => { process.stdout.write(JSON.stringify(problems)); process.exit(0); });
+`;
 
-/** An error's first line; the driver's "no host" error's, per host. */
-function oneLine(error) {
-  const inner = error.innerErrors === undefined ? [error] : Object.values(error.innerErrors);
-  return inner.map((each) => String(each.message).split('\n')[0]).join('; ');
-}
-
-async function checkSecuredServices() {
+/** What keeps the secured servers from answering as they should, as words; '' when they do (and the open ones answer too). */
+function securedProblems() {
   // The open servers too: the secured listener is the open broker's, and tests read offsets through either.
-  if (!(await requireServices())) return false;
-  const problems = (await securedProblems()).join('; ');
-  if (problems === '') return true;
-  // CI must never pass by skipping.
-  if (process.env.CI === 'true') throw new Error(`secured-cluster tests cannot run (${problems}); CI must start the servers with \`npm run services -- up\``);
-  console.log(`secured-cluster tests skipped (${problems}): (re)start the servers with \`npm run services -- up\``);
-  return false;
+  if (!serverTest.available) return 'the open Kafka and Cassandra';
+  const child = spawnSync(process.execPath, ['-e', PROBE], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  try {
+    return JSON.parse(child.stdout).join('; ');
+  } catch {
+    return `the secured servers (the probe gave no answer: ${(child.stderr ?? '').split('\n')[0]})`;
+  }
 }
 
-/** True when the open and the secured servers answer and user clickstream logs in; asked once per process. */
-function requireSecuredServices() {
-  answer ??= checkSecuredServices();
-  return answer;
-}
+/** uvu's test for secured-cluster tests: skipped (by name) without the servers, failed with CI=true. */
+const securedTest = guardedTest('secured-cluster', securedProblems(), 'start the servers with `npm run services -- up`');
 
 /** Flags of a client of the SASL_SSL listener: its CA, MECHANISM, and the right password (from its file) unless one is given. */
 function securedKafkaFlags({ mechanism = 'scram-sha-512', password } = {}) {
@@ -116,7 +117,7 @@ async function refusedWithin30s(script, args, pattern, { env } = {}) {
 module.exports = {
   refusedWithin30s,
   escapeRegExp,
-  requireSecuredServices,
+  securedTest,
   securedKafkaFlags,
   securedCassandraFlags,
   SECURED_CASSANDRA_TLS_ENV,

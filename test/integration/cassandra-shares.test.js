@@ -4,7 +4,7 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const cassandra = require('cassandra-driver');
-const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
+const { serverTest, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
 const { referenceRows } = require('../helpers/reference');
 const { makeEvents } = require('../helpers/events');
 const { partitionOf, windowsOf } = require('../helpers/share-windows');
@@ -52,7 +52,7 @@ async function adminClient() {
   return admin;
 }
 
-test.after(async () => {
+serverTest.after(async () => {
   if (admin === undefined) return;
   for (const keyspace of keyspaces) await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   await admin.shutdown();
@@ -108,8 +108,7 @@ async function assertNothingPending(keyspace) {
   assert.equal(pending.filter((row) => row.window_end > progress.merged_through), []);
 }
 
-test('two instances writing their shares in interleaved closes, one close twice, leave the tables of one whole writer', async () => {
-  if (!(await requireServices())) return;
+serverTest('two instances writing their shares in interleaved closes, one close twice, leave the tables of one whole writer', async () => {
   const A = [0, 2];
   const B = [1, 3];
   const windowsA = windowsOfPartitions(A);
@@ -136,8 +135,7 @@ test('two instances writing their shares in interleaved closes, one close twice,
   await assertNothingPending(keyspace);
 });
 
-test('shares of one window written in the opposite order, and by a third owner after a rebalance, merge the same', async () => {
-  if (!(await requireServices())) return;
+serverTest('shares of one window written in the opposite order, and by a third owner after a rebalance, merge the same', async () => {
   const keyspace = await withSinks('rebalanced', 3, async (a, b, c) => {
     // Generation 1: A owns 0 and 1, B owns 2 and 3; A goes first this time and stops at C1.
     await a.write(closing(windowsOfPartitions([0, 1]), -Infinity, C1), scopeOf([0, 1]), C1);
@@ -155,8 +153,7 @@ test('shares of one window written in the opposite order, and by a third owner a
   await assertNothingPending(keyspace);
 });
 
-test('the fast path writes whole, and stale shares before or after it never replace its rows', async () => {
-  if (!(await requireServices())) return;
+serverTest('the fast path writes whole, and stale shares before or after it never replace its rows', async () => {
   const keyspace = await withSinks('fast', 3, async (whole, before, after) => {
     // A stale owner of 0 and 1 wrote its shares and progress while the new owner of every partition
     // still believed nothing delivered: the new owner takes the fast path over them.

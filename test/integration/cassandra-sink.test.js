@@ -3,7 +3,7 @@ const { spawnSync } = require('node:child_process');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const cassandra = require('cassandra-driver');
-const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
+const { serverTest, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { createCassandraSink } = require('../../dist/sinks/cassandra/cassandra-sink');
 const { createSink } = require('../../dist/sinks/create-sink');
@@ -195,7 +195,7 @@ async function adminClient() {
   return admin;
 }
 
-test.after(async () => {
+serverTest.after(async () => {
   if (admin === undefined) return;
   await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
   await admin.shutdown();
@@ -250,8 +250,7 @@ const FIRST_E1 = windowRows({ end: E1, visits: VISITS_E1, visitors: [['Action', 
 const E2_ROWS = windowRows({ end: E2, visits: [['c9', 'Drama ✨', 'Heat', 1]], visitors: [['Drama ✨', 'Heat', 1]] });
 const E3_ROWS = windowRows({ end: E3, visits: [['c1', 'Comedy', 'Up', 5]], visitors: [['Comedy', 'Up', 1]] });
 
-test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the JSONL rows\' columns', async () => {
-  if (!(await requireServices())) return;
+serverTest('open creates the keyspace (SimpleStrategy, RF 1) and every table with the JSONL rows\' columns', async () => {
   await withSink(async () => undefined);
   const client = await adminClient();
   const keyspace = (await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [KEYSPACE])).first();
@@ -272,8 +271,7 @@ test('open creates the keyspace (SimpleStrategy, RF 1) and every table with the 
   await withSink(async () => undefined);
 });
 
-test('several windows in one call, read back with plain SELECTs by column name', async () => {
-  if (!(await requireServices())) return;
+serverTest('several windows in one call, read back with plain SELECTs by column name', async () => {
   await withSink((sink) => sink.write([FIRST_E1, E2_ROWS, E3_ROWS], WHOLE, Infinity));
   const start = (end) => end - 2 * SLIDE;
   const ts = (end) => start(end) + 1000;
@@ -309,8 +307,7 @@ test('several windows in one call, read back with plain SELECTs by column name',
   ]);
 });
 
-test('a replay with fewer rows leaves exactly the new rows in every table; other windows stay', async () => {
-  if (!(await requireServices())) return;
+serverTest('a replay with fewer rows leaves exactly the new rows in every table; other windows stay', async () => {
   // E3 again without Comedy: Comedy's latest window falls back to E1; Drama ✨ appears in E3.
   const replayE3 = windowRows({ end: E3, visits: [['c3', 'Drama ✨', 'Alien', 4]], visitors: [['Drama ✨', 'Alien', 1]] });
   // E1 again without Action, the only window Action had: its latest-window row goes.
@@ -343,8 +340,7 @@ test('a replay with fewer rows leaves exactly the new rows in every table; other
   ]);
 });
 
-test('a replay replaces rows an earlier writer wrote with timestamps ahead of this clock', async () => {
-  if (!(await requireServices())) return;
+serverTest('a replay replaces rows an earlier writer wrote with timestamps ahead of this clock', async () => {
   const keyspace = `${KEYSPACE}_skew`;
   const config = { ...CONFIG, keyspace };
   const client = await adminClient();
@@ -369,8 +365,7 @@ test('a replay replaces rows an earlier writer wrote with timestamps ahead of th
   }
 });
 
-test('a malformed window fails the call before any window of it is written', async () => {
-  if (!(await requireServices())) return;
+serverTest('a malformed window fails the call before any window of it is written', async () => {
   const good = windowRows({ end: E3 + SLIDE, visits: [['c1', 'Action', 'Alien', 1]], visitors: [['Action', 'Alien', 1]] });
   const broken = windowRows({ end: E3 + 2 * SLIDE, visits: [['c1', 'Action', 'Heat', 1]], visitors: [['Action', 'Heat', 1]] });
   broken.clientPageVisits.pages.pop();
@@ -385,8 +380,7 @@ test('a malformed window fails the call before any window of it is written', asy
   assert.ok((await rowsOf('windows')).every((row) => row.window_end <= E3));
 });
 
-test('large single-partition batches of long UTF-8 strings are accepted', async () => {
-  if (!(await requireServices())) return;
+serverTest('large single-partition batches of long UTF-8 strings are accepted', async () => {
   const long = (i) => `${'é'.repeat(500)} ${i}`; // about 1 KiB of UTF-8 each
   const end = E3 + 10 * SLIDE;
   const visits = Array.from({ length: 400 }, (_, i) => ['one client', 'Action', long(i), i + 1]);
@@ -399,8 +393,7 @@ test('large single-partition batches of long UTF-8 strings are accepted', async 
   assert.is(await count('page_unique_visitors', 'window_end = ?', [end]), 400);
 });
 
-test('createSink opens the Cassandra sink; writing before open and bad keyspaces are refused', async () => {
-  if (!(await requireServices())) return;
+serverTest('createSink opens the Cassandra sink; writing before open and bad keyspaces are refused', async () => {
   const sink = createSink({ kind: 'cassandra', cassandra: CONFIG }, TEST_IDENTITY);
   try {
     await sink.write([FIRST_E1], WHOLE, Infinity);
@@ -413,8 +406,7 @@ test('createSink opens the Cassandra sink; writing before open and bad keyspaces
   assert.throws(() => createCassandraSink({ ...CONFIG, keyspace: 'x; DROP KEYSPACE y' }, TEST_IDENTITY), /not a CQL identifier/);
 });
 
-test('a table of another design is reported by name at open', async () => {
-  if (!(await requireServices())) return;
+serverTest('a table of another design is reported by name at open', async () => {
   const keyspace = `${KEYSPACE}_other`;
   const client = await adminClient();
   try {
@@ -501,8 +493,7 @@ async function writeThroughOutage({ sinkModule, windowModule, scopesModule, conf
   process.exit(0);
 }
 
-test('a write rides out an outage: it retries until the node is back, then every row is there', async () => {
-  if (!(await requireServices())) return;
+serverTest('a write rides out an outage: it retries until the node is back, then every row is there', async () => {
   const end = E3 + 20 * SLIDE;
   const args = {
     sinkModule: require.resolve('../../dist/sinks/cassandra/cassandra-sink'),
@@ -524,8 +515,7 @@ test('a write rides out an outage: it retries until the node is back, then every
   assert.equal(rows.rows.map((row) => row.client_id), ['c2', 'c2']);
 });
 
-test('a write gives up once its retry budget is spent, saying what failed', async () => {
-  if (!(await requireServices())) return;
+serverTest('a write gives up once its retry budget is spent, saying what failed', async () => {
   const proxy = await outageProxy(CASSANDRA_CONTACT);
   const retry = { firstDelayMs: 50, maxDelayMs: 200, giveUpAfterMs: 1000 };
   const sink = createCassandraSink({ ...CONFIG, contactPoints: [proxy.contact] }, TEST_IDENTITY, { retry });

@@ -6,7 +6,7 @@
 // store; the diagnosing panels (times, queues, open windows and panes, dead letters, the process)
 // show what /metrics says; the charts have history the moment a tab opens; and a job whose sink keeps
 // no tables shows no recommendation form. Leaves a screenshot in the test's temp folder.
-// Without Chromium it skips, except with CI=true, where it fails.
+// Without Chromium each test is reported skipped, except with CI=true, where each fails.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { existsSync, mkdtempSync, readdirSync, rmSync } = require('node:fs');
@@ -17,6 +17,7 @@ const { runCli, readDeadLetters } = require('../helpers/cli');
 const { startServedJob, stopJob, request, parsePrometheusText } = require('../helpers/http');
 const { LiveFeed } = require('../helpers/live-feed');
 const { waitFor } = require('../helpers/wait');
+const { guardedTest } = require('../helpers/guarded-test');
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -34,15 +35,9 @@ let feed;
 let context;
 let page;
 
-function haveChromium() {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; with CI=true the browser test may not skip (apt-get install chromium)`);
-  console.warn(`skipping the browser test: no ${CHROMIUM}`);
-  return false;
-}
+const browserTest = guardedTest('browser', existsSync(CHROMIUM) ? '' : `Chromium (${CHROMIUM})`, 'apt-get install chromium, or set CHROMIUM_PATH');
 
-test.before(async () => {
-  if (!haveChromium()) return;
+browserTest.before(async () => {
   const { chromium } = require('playwright-core');
   job = await startServedJob(
     ['--source', 'file:-', '--clock', 'event', '--lateness', '2s', '--batch', '1s', '--window', '10s', '--slide', '5s', '--threads', '2',
@@ -73,8 +68,7 @@ test.after(async () => {
 
 const numberIn = async (selector) => Number(((await page.textContent(selector)) ?? '').replace(/[^\d]/g, '') || NaN);
 
-test('the dashboard asks for the token once and keeps it for the tab', async () => {
-  if (page === undefined) return;
+browserTest('the dashboard asks for the token once and keeps it for the tab', async () => {
   await page.goto(job.url);
   await page.waitForSelector('#token-dialog:not([hidden])', { timeout: 10_000 });
   await page.fill('#token-input', 'wrong');
@@ -90,8 +84,7 @@ test('the dashboard asks for the token once and keeps it for the tab', async () 
   assert.ok(await page.isHidden('#token-dialog'), 'no second question in the same tab');
 });
 
-test('the numbers and the latest window\'s top pages appear and change', async () => {
-  if (page === undefined) return;
+browserTest('the numbers and the latest window\'s top pages appear and change', async () => {
   const events = await numberIn('#events-total');
   await page.waitForFunction((before) => Number(document.getElementById('events-total').textContent.replace(/\D/g, '')) > before, events, { timeout: 20_000 });
   assert.ok((await numberIn('#events-rate')) > 0, 'a rate is shown');
@@ -133,8 +126,7 @@ function storeState() {
   }
 }
 
-test('the recommendation form answers what clickstream-recommend --json answers for the same client and topic', async () => {
-  if (page === undefined) return;
+browserTest('the recommendation form answers what clickstream-recommend --json answers for the same client and topic', async () => {
   let compared = 0;
   for (let attempt = 0; attempt < 20 && compared === 0; attempt++) {
     const reader = new Database(db, { readonly: true });
@@ -220,8 +212,7 @@ function shownPanels(ids) {
   };
 }
 
-test('the panels show what /metrics says: times, queues, open windows and panes, dead letters, the process', async () => {
-  if (page === undefined) return;
+browserTest('the panels show what /metrics says: times, queues, open windows and panes, dead letters, the process', async () => {
   // Still input: the numbers hold once the job has read every line and its tasks and writes are done.
   feed.pause();
   const metrics = await waitFor('the job to read every line and settle', async () => {
@@ -263,8 +254,7 @@ test('the panels show what /metrics says: times, queues, open windows and panes,
   assert.ok(process['cpu-seconds'] <= cpu + 0.1 && cpu - process['cpu-seconds'] < 5, `CPU ${process['cpu-seconds']} s against ${cpu} s`);
 });
 
-test('a tab opened now shows the last minutes at once: the job keeps the history', async () => {
-  if (page === undefined) return;
+browserTest('a tab opened now shows the last minutes at once: the job keeps the history', async () => {
   feed.start();
   const uptime = (await request(job.url, '/api/stats', { token: TOKEN })).json.process.uptimeSeconds;
   const fresh = await context.newPage();
@@ -288,8 +278,7 @@ test('a tab opened now shows the last minutes at once: the job keeps the history
   assert.ok(existsSync(screenshot));
 });
 
-test('a job whose sink keeps no tables shows no recommendation form, and says why', async () => {
-  if (page === undefined) return;
+browserTest('a job whose sink keeps no tables shows no recommendation form, and says why', async () => {
   const bare = await startServedJob(['--source', 'synthetic:dev', '--sink', 'none', '--threads', '1']);
   const tab = await context.newPage();
   try {

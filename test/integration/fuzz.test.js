@@ -12,7 +12,7 @@ const { join } = require('node:path');
 const { hostileMessages, MAX_MESSAGE_BYTES } = require('../helpers/hostile');
 const { referenceRows, sortRows } = require('../helpers/reference');
 const { runCli, readJsonl, readDeadLetters, finalLogOf } = require('../helpers/cli');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const { firstDifference, produceToPartitions, committedOffsets, withAdmin } = require('../helpers/faults');
 
 const COUNT = 150_000;
@@ -109,8 +109,7 @@ test('file source: 150,000 hostile and valid lines — exit 0, exactly the inval
   checkWindows(sortRows(readJsonl(out)), valid, run, tally, COUNT - skipped.length);
 });
 
-test('Kafka source: the same kind of input over 3 partitions — counts equal, dead letters carry partition and offset, all offsets committed', async () => {
-  if (!(await requireServices())) return;
+serverTest('Kafka source: the same kind of input over 3 partitions — counts equal, dead letters carry partition and offset, all offsets committed', async () => {
   const messages = hostileMessages({ count: COUNT, seed: SEED + 1, transport: 'kafka' });
   const invalid = messages.filter((m) => !m.valid);
   const valid = messages.filter((m) => m.valid);
@@ -143,8 +142,8 @@ test('Kafka source: the same kind of input over 3 partitions — counts equal, d
   assert.equal(await committedOffsets(topic, group), byPartition.map((list) => list.length), 'every offset committed');
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (createdTopic !== null) await withAdmin((admin) => admin.deleteTopics({ topics: [createdTopic] })).catch(() => undefined);
 });
 

@@ -6,7 +6,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const { committedOffsets, deleteTopic, withAdmin } = require('../helpers/faults');
 const { sortRows } = require('../helpers/reference');
 const { runCli, runShell, readJsonl } = require('../helpers/cli');
@@ -26,8 +26,7 @@ test.after(async () => {
   await deleteTopic(topic);
 });
 
-test('Kafka → jsonl:- | head -n 3: exit 141, no offset committed for the unwritten window; a rerun writes every row', async () => {
-  if (!(await requireServices())) return;
+serverTest('Kafka → jsonl:- | head -n 3: exit 141, no offset committed for the unwritten window; a rerun writes every row', async () => {
   const produce = await runCli('produce.js', ['--brokers', KAFKA_BROKERS, '--topic', topic, '--partitions', '3', ...SYNTHETIC]);
   assert.is(produce.code, 0, produce.stderr);
   produced = true;

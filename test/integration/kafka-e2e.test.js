@@ -7,7 +7,7 @@ const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const { makeEvents, toLine } = require('../helpers/events');
 const { referenceRows, sortRows } = require('../helpers/reference');
 const { runCli, startMain, readJsonl, readDeadLetters } = require('../helpers/cli');
@@ -58,8 +58,7 @@ async function committedAndEnd(topic, group) {
   }
 }
 
-test('events from a file through Kafka give exactly the rows of a batch computation; invalid ones are dead letters with Kafka positions', async () => {
-  if (!(await requireServices())) return;
+serverTest('events from a file through Kafka give exactly the rows of a batch computation; invalid ones are dead letters with Kafka positions', async () => {
   const topic = `kafka-e2e-file-${RUN}`;
   const group = `kafka-e2e-file-${RUN}`;
   // ~17 min of event time, disorder within the default 10 s lateness: nothing is late.
@@ -88,8 +87,7 @@ test('events from a file through Kafka give exactly the rows of a batch computat
   assert.equal(committed, end);
 });
 
-test('synthetic:production through Kafka gives the rows of the synthetic source read directly', async () => {
-  if (!(await requireServices())) return;
+serverTest('synthetic:production through Kafka gives the rows of the synthetic source read directly', async () => {
   const topic = `kafka-e2e-synthetic-${RUN}`;
   const group = `kafka-e2e-synthetic-${RUN}`;
   const synthetic = ['--source', 'synthetic:production', '--events', '20000', '--seed', '5'];
@@ -128,8 +126,7 @@ async function until(condition, ms, what) {
   }
 }
 
-test('a job interrupted by SIGINT and restarted leaves the same tables as one uninterrupted run', async () => {
-  if (!(await requireServices())) return;
+serverTest('a job interrupted by SIGINT and restarted leaves the same tables as one uninterrupted run', async () => {
   const topic = `kafka-e2e-restart-${RUN}`;
   await produce(topic, ['--source', 'synthetic:production', '--events', '100000', '--seed', '8']);
   const job = (group, db, more) => [

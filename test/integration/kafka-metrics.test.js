@@ -8,7 +8,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const { startServedJob, request, stopJob, parsePrometheusText } = require('../helpers/http');
 const { toLine } = require('../helpers/events');
 const { waitFor } = require('../helpers/wait');
@@ -45,16 +45,15 @@ function byPartition(families, family) {
   return Object.fromEntries((families.get(family)?.samples ?? []).map((s) => [s.labels.partition, s.value]));
 }
 
-test.after(async () => {
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+serverTest.after(async () => {
   const admin = kafka.admin();
   await admin.connect();
   await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
   await admin.disconnect();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-test('per partition: the lag, nothing once the topic is read, and the watermark of its newest event', async () => {
-  if (!(await requireServices())) return;
+serverTest('per partition: the lag, nothing once the topic is read, and the watermark of its newest event', async () => {
   await produce();
   const job = await startServedJob([
     '--source', 'kafka', '--brokers', KAFKA_BROKERS, '--topic', TOPIC, '--group', TOPIC, '--from-beginning',

@@ -3,7 +3,7 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const { Kafka, Partitioners, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const { createKafkaSource } = require('../../dist/sources/kafka/kafka-source');
 const { createKafkaDeadLetters } = require('../../dist/dead-letters/kafka-dead-letters');
 const { BatchBridge } = require('../../dist/sources/kafka/bridge');
@@ -70,13 +70,7 @@ async function committedOffsets(group, topic) {
   }
 }
 
-let produced = false;
-async function ready() {
-  if (!(await requireServices())) return false;
-  if (!produced) await produceKnownMessages(TOPIC);
-  produced = true;
-  return true;
-}
+serverTest.before(() => produceKnownMessages(TOPIC));
 
 test('the bridge from eachBatch to the iterator holds at most its capacity and hands batches over in order', async () => {
   const bridge = new BatchBridge(2);
@@ -115,8 +109,7 @@ test('the bridge from eachBatch to the iterator holds at most its capacity and h
   }
 });
 
-test('with --stop-at-end, every message arrives once with its partition and offset, and the iterator ends', async () => {
-  if (!(await ready())) return;
+serverTest('with --stop-at-end, every message arrives once with its partition and offset, and the iterator ends', async () => {
   const source = sourceOf();
   assert.is(source.job, `${GROUP}/${TOPIC}`);
   const batches = await within(60_000, 'reading the topic to its end', drain(source));
@@ -151,8 +144,7 @@ test('with --stop-at-end, every message arrives once with its partition and offs
   assert.equal(await committedOffsets(GROUP, TOPIC), Array(PARTITIONS).fill(String(PER_PARTITION)));
 });
 
-test('a second run of the group with --stop-at-end delivers nothing and ends', async () => {
-  if (!(await ready())) return;
+serverTest('a second run of the group with --stop-at-end delivers nothing and ends', async () => {
   const source = sourceOf();
   const batches = await within(30_000, 'the second run ending', drain(source));
   assert.is(batches.length, 0);
@@ -160,8 +152,7 @@ test('a second run of the group with --stop-at-end delivers nothing and ends', a
   await source.close();
 });
 
-test('only released checkpoints are committed', async () => {
-  if (!(await ready())) return;
+serverTest('only released checkpoints are committed', async () => {
   const group = `${GROUP}-partial`;
   const source = sourceOf({ group });
   const batches = await within(60_000, 'reading the topic to its end', drain(source));
@@ -173,8 +164,7 @@ test('only released checkpoints are committed', async () => {
   assert.equal(committed, [firstOfPartition0.checkpoint.nextOffset, '-1', '-1']);
 });
 
-test('stop() ends an endless source, and a missing topic rejects the iterator', async () => {
-  if (!(await ready())) return;
+serverTest('stop() ends an endless source, and a missing topic rejects the iterator', async () => {
   const endless = sourceOf({ group: `${GROUP}-endless`, stopAtEnd: false });
   const iterator = batchesOf(endless)[Symbol.asyncIterator]();
   const first = await within(30_000, 'a first batch', iterator.next());
@@ -193,8 +183,7 @@ test('stop() ends an endless source, and a missing topic rejects the iterator', 
   await missing.close();
 });
 
-test('Kafka dead letters arrive on their topic with reason, position and raw message', async () => {
-  if (!(await ready())) return;
+serverTest('Kafka dead letters arrive on their topic with reason, position and raw message', async () => {
   const topic = `kafka-dead-letters-${RUN}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -219,7 +208,6 @@ test('Kafka dead letters arrive on their topic with reason, position and raw mes
 });
 
 test('a Kafka dead-letter output that cannot reach a broker fails close() rather than losing letters silently', async () => {
-  if (!(await ready())) return;
   const deadLetters = createKafkaDeadLetters({ brokers: ['127.0.0.1:1'], tls: null, sasl: null }, 'nowhere');
   deadLetters.write('invalid_json', '', { kind: 'line', line: 1 }, Buffer.from('x'));
   try {

@@ -6,7 +6,7 @@ const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
-const { requireServices, KAFKA_BROKERS } = require('../helpers/services');
+const { serverTest, KAFKA_BROKERS } = require('../helpers/services');
 const { runCli } = require('../helpers/cli');
 
 const RUN = Date.now();
@@ -63,8 +63,7 @@ async function readAll(topic, count) {
   return messages;
 }
 
-test('synthetic:dev --events 500 fills a new 3-partition topic with valid events, each client in one partition', async () => {
-  if (!(await requireServices())) return;
+serverTest('synthetic:dev --events 500 fills a new 3-partition topic with valid events, each client in one partition', async () => {
   const topic = `produce-dev-${RUN}`;
   const run = await runCli('produce.js', ['--brokers', KAFKA_BROKERS, '--topic', topic, '--source', 'synthetic:dev', '--events', '500', '--partitions', '3']);
   assert.is(run.code, 0, run.stderr);
@@ -87,8 +86,7 @@ test('synthetic:dev --events 500 fills a new 3-partition topic with valid events
   assert.ok(new Set(partitionOf.values()).size > 1, 'clients are spread over partitions');
 });
 
-test('file:PATH produces every line in order per client; lines without a client_id still arrive', async () => {
-  if (!(await requireServices())) return;
+serverTest('file:PATH produces every line in order per client; lines without a client_id still arrive', async () => {
   const topic = `produce-file-${RUN}`;
   const dir = mkdtempSync(join(tmpdir(), 'clickstream-produce-'));
   const lines = [];
@@ -116,8 +114,7 @@ test('file:PATH produces every line in order per client; lines without a client_
   }
 });
 
-test('--to - writes the very events the Kafka path produces for the same seed', async () => {
-  if (!(await requireServices())) return;
+serverTest('--to - writes the very events the Kafka path produces for the same seed', async () => {
   const topic = `produce-same-${RUN}`;
   const args = ['--source', 'synthetic:production', '--events', '400', '--seed', '9'];
   const kafkaRun = await runCli('produce.js', ['--brokers', KAFKA_BROKERS, '--topic', topic, '--partitions', '2', ...args]);

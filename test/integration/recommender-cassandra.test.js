@@ -7,7 +7,7 @@ const path = require('node:path');
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 const cassandra = require('cassandra-driver');
-const { requireServices, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
+const { serverTest, CASSANDRA_CONTACT, LOCAL_DC } = require('../helpers/services');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
 const { rng } = require('../helpers/events');
 const { runCli } = require('../helpers/cli');
@@ -134,21 +134,19 @@ async function assertSameAnswers(queries) {
 
 let admin;
 
-test.before(async () => {
-  if (!(await requireServices())) return;
+serverTest.before(async () => {
   admin = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT], localDataCenter: LOCAL_DC });
   await writeBoth(WINDOWS);
 });
 
-test.after(async () => {
-  fs.rmSync(TMP, { recursive: true, force: true });
+test.after(() => fs.rmSync(TMP, { recursive: true, force: true }));
+serverTest.after(async () => {
   if (admin === undefined) return;
   await admin.execute(`DROP KEYSPACE IF EXISTS ${KEYSPACE}`);
   await admin.shutdown();
 });
 
-test('the fixture is not trivial: ties, visits excluded 0 to 2 windows back and kept 3 and 4 back', async () => {
-  if (!(await requireServices())) return;
+serverTest('the fixture is not trivial: ties, visits excluded 0 to 2 windows back and kept 3 and 4 back', async () => {
   const [{ stdout }] = await assertSameAnswers([['--client', 'c1', '--topic', 'Action', '-n', '1000', '--json']]);
   const pages = JSON.parse(stdout).map(({ page }) => page);
   for (const gone of ['Alien', 'apple', '\uFFFD', 'Up']) assert.not.ok(pages.includes(gone), `${gone} was visited lately`);
@@ -157,8 +155,7 @@ test('the fixture is not trivial: ties, visits excluded 0 to 2 windows back and 
   assert.ok(new Set(visitors).size < visitors.length, 'some pages tie');
 });
 
-test('dist/recommend.js prints the same over Cassandra as over SQLite, plain and --json', async () => {
-  if (!(await requireServices())) return;
+serverTest('dist/recommend.js prints the same over Cassandra as over SQLite, plain and --json', async () => {
   const answers = await assertSameAnswers(CLI_QUERIES);
   assert.ok(answers.some(({ stdout }) => /^1\. .+ \(\d visitors?\)\n/.test(stdout)), 'a plain list is printed');
   assert.ok(answers.some(({ stderr }) => stderr.includes('"Horror"')), 'an unknown topic is reported');
@@ -181,8 +178,7 @@ async function assertSameInProcess() {
   }
 }
 
-test('the same for every client, topic and N in process, across the midnight and the two-day gap', async () => {
-  if (!(await requireServices())) return;
+serverTest('the same for every client, topic and N in process, across the midnight and the two-day gap', async () => {
   await assertSameInProcess();
   const store = createCassandraReader(CONFIG);
   try {
@@ -193,8 +189,7 @@ test('the same for every client, topic and N in process, across the midnight and
   }
 });
 
-test('after replays (a topic leaving its latest window, a window shrinking) both stores still agree', async () => {
-  if (!(await requireServices())) return;
+serverTest('after replays (a topic leaving its latest window, a window shrinking) both stores still agree', async () => {
   await writeBoth(REPLAYS);
   await assertSameInProcess();
   const [json] = await assertSameAnswers([['--client', 'c1', '--topic', 'Action', '-n', '1000', '--json']]);
@@ -205,8 +200,7 @@ test('after replays (a topic leaving its latest window, a window shrinking) both
   assert.ok(pages.includes('Zulu'), 'a visit 3 windows back does not exclude');
 });
 
-test('a keyspace that does not exist, or has none of the tables, is an empty store: message, exit 0', async () => {
-  if (!(await requireServices())) return;
+serverTest('a keyspace that does not exist, or has none of the tables, is an empty store: message, exit 0', async () => {
   const bare = `${KEYSPACE}_bare`;
   await admin.execute(`CREATE KEYSPACE ${bare} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
   try {

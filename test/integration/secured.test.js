@@ -9,7 +9,7 @@ const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const {
-  requireSecuredServices,
+  securedTest,
   securedKafkaFlags,
   securedCassandraFlags,
   securedCassandraOptions,
@@ -59,8 +59,7 @@ function recommendationOf(rows, client, pageTopic, n) {
     .map((row, index) => ({ rank: index + 1, page: row.page, visitors: row.visitors }));
 }
 
-test('a job from a SASL_SSL topic into the password-and-TLS Cassandra writes exactly the reference rows and commits every offset', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('a job from a SASL_SSL topic into the password-and-TLS Cassandra writes exactly the reference rows and commits every offset', async () => {
   const input = join(dir, 'events.ndjson');
   writeFileSync(input, events.map(toLine).join('\n') + '\n');
   const produced = await runCli('produce.js', [...securedKafkaFlags({ mechanism: 'scram-sha-512' }), '--topic', topic, '--partitions', '3', '--source', `file:${input}`]);
@@ -75,8 +74,7 @@ test('a job from a SASL_SSL topic into the password-and-TLS Cassandra writes exa
   assert.equal(await committedOffsets(topic, topic), await endOffsets(topic), 'every offset committed');
 });
 
-test('the recommender (TLS flags from CLICKSTREAM_*) and a running job\'s /api/recommendations read the secured store back', async () => {
-  if (!(await requireSecuredServices())) return;
+securedTest('the recommender (TLS flags from CLICKSTREAM_*) and a running job\'s /api/recommendations read the secured store back', async () => {
   const pageTopic = expected.rows.find((row) => row.table === 'page_unique_visitors').topic;
   const latest = Math.max(...expected.rows.filter((row) => row.table === 'page_unique_visitors' && row.topic === pageTopic).map((row) => row.window_end));
   const client = expected.rows.find((row) => row.table === 'client_page_visits' && row.topic === pageTopic && row.window_end === latest).client_id;
@@ -104,9 +102,8 @@ test('the recommender (TLS flags from CLICKSTREAM_*) and a running job\'s /api/r
   }
 });
 
-test.after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (!(await requireSecuredServices().catch(() => false))) return;
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+securedTest.after(async () => {
   await dropKeyspace(keyspace, securedCassandraOptions()).catch(() => undefined);
   await deleteTopic(topic);
 });

@@ -7,7 +7,7 @@ const { referenceRows, sortRows } = require('../helpers/reference');
 const { makeEvents, rng } = require('../helpers/events');
 const { partitionOf, windowsOf } = require('../helpers/share-windows');
 const { splitByPartition, summaryOf, mergePartials, encodePages, decodePages } = require('../../dist/sinks/cassandra/partials');
-const { completeThrough, deliveredThrough, holdsWholeWindow, stateAfterClose } = require('../../dist/sinks/partition-states');
+const { completeThrough, deliveredThrough, followThrough, holdsWholeWindow, stateAfterClose } = require('../../dist/sinks/partition-states');
 const { bucketOf } = require('../../dist/sinks/cassandra/partitions');
 
 const WINDOW = { windowMs: 10_000, slideMs: 5_000, latenessMs: 10_000 };
@@ -175,12 +175,23 @@ test('holdsWholeWindow: only with every partition owned and none past the window
   assert.not.ok(holdsWholeWindow(scope([0, 1, 1]), 10), 'a partition twice does not make up for one missing');
 });
 
-test('stateAfterClose: a close records its bound; the last close (Infinity) ends the partition at its last window', () => {
-  assert.equal(stateAfterClose(-Infinity, 20, 15), state(20));
-  assert.equal(stateAfterClose(30, 20, 15), state(20), 'a lower value is written, and loses to the higher by its timestamp');
-  assert.equal(stateAfterClose(10, Infinity, 25), state(25, true));
-  assert.equal(stateAfterClose(30, Infinity, 25), state(30, true));
-  assert.equal(stateAfterClose(-Infinity, Infinity, -Infinity), state(-Infinity, true));
+test('stateAfterClose: a close records its bound; the last close (Infinity) ends the partition at its last window; a close that follows keeps it ended', () => {
+  assert.equal(stateAfterClose(-Infinity, 20, 15, false), state(20));
+  assert.equal(stateAfterClose(30, 20, 15, false), state(20), 'a lower value is written, and loses to the higher by its timestamp');
+  assert.equal(stateAfterClose(10, Infinity, 25, false), state(25, true));
+  assert.equal(stateAfterClose(30, Infinity, 25, false), state(30, true));
+  assert.equal(stateAfterClose(-Infinity, Infinity, -Infinity, false), state(-Infinity, true));
+  assert.equal(stateAfterClose(10, 20, 15, true), state(20, true), 'an idle instance following the others');
+});
+
+test('followThrough: the least delivered over the partitions of other instances that are not ended', () => {
+  const states = new Map([[0, state(40)], [1, state(10, true)], [2, state(30)], [3, state(5)]]);
+  assert.is(followThrough(states, [3], 4), 30, 'partition 1 is ended (idle or done): it is not waited for');
+  assert.is(followThrough(states, [2, 3], 4), 40);
+  assert.is(followThrough(new Map([[0, state(40)]]), [3], 4), -Infinity, 'a partition that recorded nothing holds it at nothing');
+  assert.is(followThrough(new Map([[0, state(40, true)], [1, state(10, true)]]), [2], 3), -Infinity, 'partition 2 is unrecorded: nothing to follow');
+  assert.is(followThrough(new Map([[0, state(40, true)], [1, state(10, true)]]), [], 2), -Infinity, 'every other one ended: nothing to follow');
+  assert.is(followThrough(states, [0, 1, 2, 3], 4), -Infinity, 'it owns them all: nobody to follow');
 });
 
 test.run();

@@ -143,6 +143,48 @@ test('event clock over partitions: in-order input gives the batch result however
   }
 });
 
+test('event clock: a silent partition holds the windows back until it has been caught up and quiet for the idle timeout, however long it has unread input', async () => {
+  const IDLE = 5 * SECOND;
+  await withHarness({ clock: 'event', graceMs: 0, partitions: 2, idleTimeoutMs: IDLE, batchMs: 100, start: W0 }, async (driver) => {
+    const ticks = async (n) => {
+      const asked = driver.source.caughtUpAsked;
+      await driver.waitFor(`${n} ticks`, () => driver.source.caughtUpAsked >= asked + 2 * n);
+    };
+    /** Partition 0 delivers one more event at the current wall time; the pipeline takes it. */
+    const deliver = async (client, at) => {
+      driver.pipe(0, [toLine(event(client, at))]);
+      await driver.drained();
+    };
+    await deliver('c1', T0 + 1 * SECOND);
+    await deliver('c2', T0 + 12 * SECOND);
+    // A minute in which partition 1 has input the job has not read (a stalled consumer): it does not age.
+    driver.source.behind.add(1);
+    driver.setWallClock(W0 + 60 * SECOND);
+    await deliver('c3', T0 + 13 * SECOND);
+    await ticks(3);
+    assert.is(driver.seen.closedThrough, -Infinity, 'nothing closed while partition 1 is behind');
+    // Caught up from now on: quiet only from the first tick that finds it so.
+    driver.source.behind.delete(1);
+    await ticks(2);
+    driver.setWallClock(W0 + 60 * SECOND + IDLE - 200);
+    await deliver('c4', T0 + 14 * SECOND);
+    await ticks(3);
+    assert.is(driver.seen.closedThrough, -Infinity, 'quiet for less than the idle timeout: still held back');
+    driver.setWallClock(W0 + 60 * SECOND + IDLE + 200);
+    await deliver('c5', T0 + 15 * SECOND);
+    await driver.waitFor('the windows partition 0 passed to close', () => driver.seen.durableThrough === T0 + 15 * SECOND);
+    assert.equal(driver.windowEnds(), [T0 + 5 * SECOND, T0 + 10 * SECOND, T0 + 15 * SECOND]);
+    assert.is(driver.pipeline.status().watermark, T0 + 15 * SECOND, 'partition 1 is idle: the watermark is partition 0\'s');
+    // Partition 1 delivers again: its event behind the watermark is late, and it holds the watermark back again.
+    driver.pipe(1, [toLine(event('p1-late', T0 + 2 * SECOND)), toLine(event('p1', T0 + 16 * SECOND))]);
+    await driver.drained();
+    await deliver('c6', T0 + 30 * SECOND);
+    await ticks(2);
+    assert.is(driver.pipeline.status().watermark, T0 + 16 * SECOND, 'the minimum over the two partitions again');
+    assert.equal(driver.deadLetters.map((letter) => [letter.reason, letter.position.partition]), [['late', 1]]);
+  });
+});
+
 test('event clock, stopped: only windows the watermark passed are written, and only their batches released', async () => {
   const first = [1, 2, 3, 4].map((s) => event(`c${s}`, T0 + s * SECOND)); // last window ends T0+10s
   const second = [20, 25, 30].map((s) => event(`d${s}`, T0 + s * SECOND)); // last window ends T0+40s

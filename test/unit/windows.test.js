@@ -211,6 +211,8 @@ test('a close encodes into a spent buffer when it fits, and nothing of its last 
   assert.ok(reused >= 5, `reused ${reused} times`);
 });
 
+const caughtUp = () => true;
+
 test('watermark: highest event time minus lateness, never decreasing', () => {
   const watermark = new Watermark(10_000, 30_000);
   watermark.touch(0, 0);
@@ -219,25 +221,74 @@ test('watermark: highest event time minus lateness, never decreasing', () => {
   assert.is(watermark.observe(0, 100_500), 90_500);
 });
 
-test('watermark: the minimum over partitions, until a silent one goes idle while others deliver', () => {
+test('watermark: the minimum over partitions, until a silent, caught-up one has been quiet for the idle timeout', () => {
   const watermark = new Watermark(0, 30_000);
+  watermark.know(2, 0);
   watermark.touch(0, 0);
-  watermark.touch(1, 0);
   assert.is(watermark.observe(0, 500_000), -Infinity, 'partition 1 has no events yet');
   watermark.touch(1, 500);
   assert.is(watermark.observe(1, 200_000), 200_000);
   assert.is(watermark.observe(1, 300_000), 300_000);
-  // Partition 0 keeps delivering every 500 ms; partition 1 is silent.
+  // Partition 0 keeps delivering; partition 1 is silent and caught up. Idleness is judged at ticks.
   let now = 500;
-  while (now < 30_000) assert.is(watermark.touch(0, (now += 500)), 300_000, `still held back at ${now} ms`);
-  assert.is(watermark.touch(0, (now += 500)), 500_000, 'silent for 30 s of others\' batches: idle');
-  watermark.touch(1, (now += 500));
-  assert.is(watermark.observe(1, 400_000), 500_000, 'it holds nothing back once the watermark passed it');
+  while (now + 1000 - 500 < 30_000) {
+    now += 1000;
+    watermark.touch(0, now);
+    assert.is(watermark.tick(now, caughtUp), 300_000, `still held back at ${now} ms`);
+  }
+  assert.not.ok(watermark.isIdle(), 'partition 0 is not idle');
+  assert.is(watermark.tick(30_500, caughtUp), 500_000, 'quiet for 30 s of wall time: idle');
+  watermark.touch(1, 31_000);
+  assert.is(watermark.observe(1, 400_000), 500_000, 'delivering again, it holds nothing back that the watermark passed');
+  assert.is(watermark.observe(1, 450_000), 500_000);
+  assert.is(watermark.observe(0, 600_000), 500_000, 'it holds the watermark back again from its own events on');
+  assert.is(watermark.observe(1, 700_000), 600_000);
+});
+
+test('watermark: partitions go idle on ticks alone; when all of them are, nothing moves it (as in Flink)', () => {
+  const watermark = new Watermark(1_000, 5_000);
+  watermark.know(3, 0);
+  watermark.touch(0, 0);
+  watermark.observe(0, 100_000);
+  watermark.touch(1, 2_000);
+  watermark.observe(1, 90_000);
+  assert.is(watermark.value, -Infinity, 'partition 2 never delivered');
+  assert.is(watermark.tick(4_999, caughtUp), -Infinity);
+  assert.is(watermark.tick(5_000, caughtUp), 89_000, 'nothing arrived, yet partitions 0 and 2 are idle: partition 1 alone');
+  assert.not.ok(watermark.isIdle());
+  watermark.touch(0, 6_000);
+  assert.is(watermark.tick(7_000, caughtUp), 99_000, 'partitions 1 and 2 idle: partition 0 alone');
+  assert.is(watermark.tick(11_000, caughtUp), 99_000, 'all idle: it stays where it was');
+  assert.ok(watermark.isIdle());
+  watermark.touch(2, 12_000);
+  assert.not.ok(watermark.isIdle(), 'a partition that delivers is not idle');
+  assert.not.ok(new Watermark(0, 5_000).isIdle(), 'no partitions: not idle');
+});
+
+test('watermark: a partition that is not caught up (a stalled job, a broker away) never ages', () => {
+  const watermark = new Watermark(0, 30_000);
+  watermark.know(2, 0);
+  watermark.touch(0, 0);
+  watermark.touch(1, 0);
+  watermark.observe(0, 100_000);
+  watermark.observe(1, 50_000);
+  // Two minutes in which partition 1 has messages the job has not taken (partition 0 keeps delivering).
+  const behind = (partition) => partition !== 1;
+  for (let now = 1000; now <= 120_000; now += 1000) {
+    watermark.touch(0, now);
+    assert.is(watermark.tick(now, behind), 50_000, `held back at ${now} ms`);
+  }
+  assert.is(watermark.observe(0, 200_000), 50_000, 'partition 1 is behind, not idle');
+  // Caught up again: quiet from then on, idle only after the whole timeout.
+  watermark.touch(0, 149_000);
+  assert.is(watermark.tick(149_000, caughtUp), 50_000);
+  watermark.touch(0, 150_000);
+  assert.is(watermark.tick(150_000, caughtUp), 200_000);
 });
 
 test('watermark: each partition\'s own value is its highest event time less the lateness', () => {
   const watermark = new Watermark(10_000, 30_000);
-  watermark.touch(1, 0);
+  watermark.know(2, 0);
   watermark.observe(0, 100_000);
   watermark.observe(1, 50_000);
   watermark.observe(0, 80_000);
@@ -245,20 +296,6 @@ test('watermark: each partition\'s own value is its highest event time less the 
   assert.is(watermark.partitionValue(1), 40_000);
   assert.is(watermark.value, 40_000, 'the watermark is their minimum');
   assert.is(watermark.partitionValue(2), -Infinity, 'a partition not seen yet');
-});
-
-test('watermark: a stall of the whole job does not make a partition idle', () => {
-  const watermark = new Watermark(0, 30_000);
-  watermark.touch(0, 0);
-  watermark.touch(1, 0);
-  watermark.observe(0, 100_000);
-  watermark.observe(1, 50_000);
-  // Nothing arrives for two minutes (the sink was down, or the broker), then partition 0 resumes.
-  assert.is(watermark.touch(0, 120_000), 50_000);
-  assert.is(watermark.observe(0, 200_000), 50_000, 'partition 1 is behind, not idle');
-  let current = -Infinity;
-  for (let now = 120_000; now < 125_000; now += 500) current = watermark.touch(0, now);
-  assert.is(current, 50_000);
 });
 
 test.run();

@@ -10,7 +10,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 import { CASSANDRA_TABLE_NAMES, assertKeyspaceName } from './schema';
 import { createSchema } from './setup';
 import type { Session } from './session';
-import { type JobScope, readPartitions, writeShare } from './shares';
+import { type JobScope, follow, readPartitions, writeShare } from './shares';
 import { CassandraClaim, recordNothingDelivered, recordResetJob, refuseIfWritten } from './store-records';
 import { writeWindow } from './window-write';
 import { assertColumnsAlign, writeCql } from './writes';
@@ -67,11 +67,11 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
     async readPartitions(job) {
       return readPartitions(opened(), job);
     },
-    async write(windows, scope, closedThrough) {
+    async write(windows, scope, closedThrough, idle) {
       const current = opened();
       await claim!.recordJobOnce();
       if (hasJob(scope)) {
-        await writeShare(current, windows, scope, closedThrough);
+        await writeShare(current, windows, scope, closedThrough, idle);
         return;
       }
       // A malformed window fails the call before anything of it is written.
@@ -91,6 +91,9 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
       } finally {
         await client.shutdown();
       }
+    },
+    async follow(scope) {
+      return hasJob(scope) ? follow(opened(), scope) : -Infinity;
     },
     async close() {
       clearInterval(heartbeat);

@@ -4,7 +4,7 @@ import type { PartitionScope, PartitionState } from '../sink';
 import { numberOf, windowEndsOf } from './client';
 import { forEachConcurrently } from './concurrency';
 import { type ShareSummary, decodePages, encodePages, mergePartials, splitByPartition, summaryOf } from './partials';
-import { completeThrough, deliveredOf, deliveredThrough, holdsWholeWindow, statesAfterWrite } from '../partition-states';
+import { completeThrough, deliveredOf, deliveredThrough, followThrough, holdsWholeWindow, statesAfterWrite } from '../partition-states';
 import { type Session, reader, sendAll } from './session';
 import { writeMergedWindow, writeWindow } from './window-write';
 import { type Request, alone, assertColumnsAlign, planShareRows, topicsOf } from './writes';
@@ -35,7 +35,7 @@ export async function readPartitions(session: Session, job: string): Promise<Map
   return (await readJobProgress(session, job, `reading the partitions of ${job} in ${session.keyspace}`)).states;
 }
 
-export async function writeShare(session: Session, windows: readonly WindowRows[], scope: JobScope, closedThrough: number): Promise<void> {
+export async function writeShare(session: Session, windows: readonly WindowRows[], scope: JobScope, closedThrough: number, idle = false): Promise<void> {
   const where = `${scope.job} in ${session.keyspace}`;
   // A malformed window or bound fails the call before anything of it is written.
   windows.forEach(assertColumnsAlign);
@@ -48,8 +48,23 @@ export async function writeShare(session: Session, windows: readonly WindowRows[
     else await sendAll(session, shareRequests(session, scope, window), what);
   }
   // After the shares: a partition's progress never runs ahead of its durable shares.
-  await sendAll(session, progressRequests(session, scope, statesAfterWrite(scope, windows, closedThrough)), `recording the partitions of ${where}`);
+  await sendAll(session, progressRequests(session, scope, statesAfterWrite(scope, windows, closedThrough, idle)), `recording the partitions of ${where}`);
   await mergeDelivered(session, scope, `merging the windows of ${where}`);
+}
+
+/**
+ * Every partition of the instance is idle: they are recorded ended, so they hold no merge back, and the
+ * merges that waited for them run. Windows of theirs still open in the instance may so be merged before
+ * its share of them is written; its share comes with its next close (it follows within a tick), and
+ * that window is merged again, whole: its pending row lies past merged_through, which never passes what
+ * an owned partition delivered. Returns what the instance follows (followThrough).
+ */
+export async function follow(session: Session, scope: JobScope): Promise<number> {
+  const what = `following the other instances of ${scope.job} in ${session.keyspace}`;
+  const t = session.clock.next();
+  await sendAll(session, scope.owned.map((partition) => alone({ query: session.writes.saveEnded, params: [scope.job, partition, true] }, t)), what);
+  const states = await mergeDelivered(session, scope, what);
+  return followThrough(states, scope.owned, scope.partitionCount);
 }
 
 /** Today's whole-window write, then its marker, so that no merge of stale shares replaces its rows. */
@@ -98,8 +113,9 @@ function progressRequests(session: Session, scope: JobScope, states: ReadonlyMap
 /**
  * Merges every pending window that all partitions have delivered. The writer of the last share of a
  * window records its progress before it reads everyone's, at LOCAL_QUORUM: some instance sees it complete.
+ * Returns every partition's state as read.
  */
-async function mergeDelivered(session: Session, scope: JobScope, what: string): Promise<void> {
+async function mergeDelivered(session: Session, scope: JobScope, what: string): Promise<Map<number, PartitionState>> {
   const { writes } = session;
   const { states, mergedThrough } = await readJobProgress(session, scope.job, what);
   const complete = completeThrough(states, scope.partitionCount);
@@ -121,6 +137,7 @@ async function mergeDelivered(session: Session, scope: JobScope, what: string): 
   if (Number.isFinite(through) && through > mergedThrough) {
     await sendAll(session, [alone({ query: writes.saveMerged, params: [scope.job, through] }, valueStamp(through))], what);
   }
+  return states;
 }
 
 /** Merges the window's shares, unless it was written whole; returns the topics it wrote. */

@@ -50,6 +50,8 @@ export function createJsonlSink(path: string, opening: JsonlOpeningAction, ident
       recorded = { identity, job: scope.job, length: fstatSync(fd).size, partitions };
       writeProgressFile(path, recorded);
     },
+    // One instance owns every partition: it follows nobody.
+    follow: async () => -Infinity,
     async readPartitions(job) {
       return new Map(recorded?.job === job ? recorded.partitions : []);
     },

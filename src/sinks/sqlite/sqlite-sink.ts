@@ -100,6 +100,8 @@ export function createSqliteSink(path: string, identity: JobIdentity): Sink {
     async readPartitions(job) {
       return ready().readPartitions(job);
     },
+    // One instance owns every partition: it follows nobody.
+    follow: async () => -Infinity,
     reset(job, partitionCount, rewind) {
       return resetFile(path, identity, job, partitionCount, rewind);
     },

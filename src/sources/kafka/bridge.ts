@@ -29,6 +29,11 @@ export class BatchBridge<T> implements AsyncIterableIterator<T> {
     return this.ended || this.finished || this.failure !== null;
   }
 
+  /** Whether a buffered item, not yet pulled, satisfies `predicate`. */
+  holds(predicate: (item: T) => boolean): boolean {
+    return this.buffered.some(predicate);
+  }
+
   hasRoom(): boolean {
     return this.buffered.length < this.capacity || this.ended || this.failure !== null;
   }

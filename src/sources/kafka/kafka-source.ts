@@ -25,6 +25,12 @@ const BUFFERED_BATCHES = 16;
 const COMMIT_INTERVAL_MS = 1000;
 /** While the buffer is full, eachBatch heartbeats this often so the group keeps the member. */
 const HEARTBEAT_WAIT_MS = 1000;
+/**
+ * The high watermarks are asked this often, so a partition that fetches nothing is known to be
+ * caught up (idleness); an answer older than HIGHS_FRESH_MS says nothing.
+ */
+const HIGHS_POLL_MS = 1000;
+const HIGHS_FRESH_MS = 3 * HIGHS_POLL_MS;
 
 export function createKafkaSource(config: { kind: 'kafka' } & KafkaSourceConfig): Source {
   return new KafkaSource(config);
@@ -61,6 +67,7 @@ class KafkaSource implements Source {
   private consuming = false;
   private current: Assignment = { generation: 0, owned: [], partitionCount: 0 };
   private stopGroupEndPoll: (() => void) | null = null;
+  private highsPoll: NodeJS.Timeout | null = null;
   /** The last assignment whose partitions all reached their end (--stop-at-end). */
   private drainedGeneration = 0;
 
@@ -115,6 +122,7 @@ class KafkaSource implements Source {
     this.bridge.end();
     this.pause();
     this.stopGroupEndPoll?.();
+    if (this.highsPoll !== null) clearInterval(this.highsPoll);
   }
 
   batchDurable(checkpoint: unknown): void {
@@ -130,6 +138,13 @@ class KafkaSource implements Source {
     return this.progress?.lagOf(partition) ?? null;
   }
 
+  /** Caught up as the brokers last said, and nothing of the partition is still waiting for the pipeline. */
+  isCaughtUp(partition: number): boolean {
+    const progress = this.progress;
+    if (progress === null || !progress.isCaughtUp(partition, Date.now(), HIGHS_FRESH_MS)) return false;
+    return !this.bridge.holds((event) => event.kind === 'batch' && event.partition === partition);
+  }
+
   async close(): Promise<void> {
     this.stop();
     await this.starting;
@@ -140,8 +155,15 @@ class KafkaSource implements Source {
     }
   }
 
+  /**
+   * kafkajs retries for some seconds (its default retry policy), then fails: no broker reached is an
+   * exit, not a wait. A listener that never answers lets connect() resolve after its request timeout
+   * (30 s), and the first request fails: that request is part of connecting.
+   */
   private connected(): Promise<void> {
-    this.connecting ??= this.admin.connect();
+    this.connecting ??= this.admin.connect().then(async () => {
+      await this.admin.listTopics();
+    });
     return this.connecting;
   }
 
@@ -156,6 +178,7 @@ class KafkaSource implements Source {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning });
     this.follow(this.progress);
+    this.pollHighs(this.progress);
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.handOver(payload) });
   }
 
@@ -202,12 +225,17 @@ class KafkaSource implements Source {
     this.consumer.resume([{ topic: this.config.topic }]);
     // The pipeline takes up the assignment now, not at its first batch, which may never come.
     this.bridge.push({ kind: 'assigned', assignment: this.current });
-    if (!this.config.stopAtEnd) return;
     const { generation } = this.current;
+    // Where each partition starts: an endless source needs it to know a partition that never delivers caught up.
     partitionStartsOf(this.admin, this.config.topic, this.config.group, this.config.fromBeginning).then(
       (starts) => {
         if (generation !== this.current.generation) return;
-        for (const { partition, start } of starts) if (owned.includes(partition)) progress.skipTo(partition, start);
+        for (const { partition, start } of starts) {
+          if (!owned.includes(partition)) continue;
+          if (this.config.stopAtEnd) progress.skipTo(partition, start);
+          else progress.noteStart(partition, start);
+        }
+        if (!this.config.stopAtEnd) return;
         for (const partition of owned) this.noteEnd(progress, partition);
         this.noteDrained(progress);
       },
@@ -261,6 +289,25 @@ class KafkaSource implements Source {
       () => this.bridge.finish(),
       (error) => this.bridge.fail(this.failureOf(error)),
     );
+  }
+
+  /** Asks the brokers for the high watermarks every HIGHS_POLL_MS, one request at a time, until stopped. */
+  private pollHighs(progress: PartitionProgress): void {
+    if (this.bridge.isClosed()) return;
+    let asking = false;
+    this.highsPoll = setInterval(() => {
+      if (asking) return;
+      asking = true;
+      const askedAt = Date.now();
+      this.admin
+        .fetchTopicOffsets(this.config.topic)
+        .then(
+          (offsets) => progress.highsRead(offsets.map(({ partition, high }) => ({ partition, high: BigInt(high) })), askedAt),
+          () => progress.highsUnknown(),
+        )
+        .finally(() => (asking = false));
+    }, HIGHS_POLL_MS);
+    this.highsPoll.unref();
   }
 
   /** Stops fetching the given partitions (all by default); kafkajs discards their fetched data. */

@@ -20,6 +20,8 @@ export class PartitionProgress {
   private readonly high: bigint[];
   /** With --stop-at-end, the high watermarks of the start; null when the source is endless. */
   private readonly ends: bigint[] | null;
+  /** When the high watermarks were last asked of the brokers (wall ms), or -Infinity when that failed. */
+  private highsAskedAt = -Infinity;
 
   constructor(
     private readonly topic: string,
@@ -65,6 +67,44 @@ export class PartitionProgress {
       this.high.push(0n);
       this.ends?.push(0n);
     }
+  }
+
+  /**
+   * Where the group reads a newly assigned partition from (its committed offset), as far as it is not
+   * known yet: nothing before it is skipped, since the consumer delivers from its own start.
+   */
+  noteStart(partition: number, start: bigint): void {
+    this.admit(partition);
+    if (this.next[partition] === NOTHING_YET) this.next[partition] = start;
+  }
+
+  /**
+   * The high watermarks the brokers gave to a request sent at wall time `askedAt`: a partition's lag is
+   * known even while it fetches nothing.
+   */
+  highsRead(highs: readonly { partition: number; high: bigint }[], askedAt: number): void {
+    for (const { partition, high } of highs) {
+      this.admit(partition);
+      if (high > this.high[partition]) this.high[partition] = high;
+    }
+    this.highsAskedAt = askedAt;
+  }
+
+  /** The brokers could not be asked: no partition counts as caught up until they answer again. */
+  highsUnknown(): void {
+    this.highsAskedAt = -Infinity;
+  }
+
+  /**
+   * Whether everything the partition held when the brokers were last asked, no longer than `freshMs`
+   * before `now`, has been handed over (or, with --stop-at-end, it is at its end): it has nothing to
+   * deliver that it was not asked to fetch. A partition whose start is unknown is not caught up.
+   */
+  isCaughtUp(partition: number, now: number, freshMs: number): boolean {
+    if (this.isAtEnd(partition)) return true;
+    if (now - this.highsAskedAt > freshMs) return false;
+    const next = this.next[partition];
+    return next !== undefined && next !== NOTHING_YET && this.high[partition] <= next;
   }
 
   /**
