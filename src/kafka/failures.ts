@@ -39,7 +39,9 @@ export function kafkaFailureOf(error: unknown, connection: KafkaConnection, { co
     );
   }
   const failed = chain.find((link) => link.broker !== undefined);
-  if (failed === undefined) return message;
+  // Before the cluster first answered, any failure is one to connect (a listener that never answers
+  // leaves kafkajs only "Broker not connected"): say so, and where.
+  if (failed === undefined) return connecting ? `cannot connect to Kafka at ${connection.brokers.join(',')}: ${message}` : message;
   const at = `Kafka at ${failed.broker}`;
   if (failed.name === 'KafkaJSConnectionClosedError') {
     return connecting ? `${at} closed the connection without answering: ${closedRemedyOf(connection)}` : `${at}: ${message}`;

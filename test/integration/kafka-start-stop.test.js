@@ -60,7 +60,8 @@ test('Kafka unreachable at start: a port nothing listens on, or a listener that 
       const seconds = (Date.now() - started) / 1000;
       assert.is(run.code, 1, `${what}: exit 1 (${run.stderr.slice(-1000)})`);
       const failed = finalLogOf(run.stderr);
-      assert.match(failed.msg, `clickstream failed: Kafka source kafka:livepath-nowhere (group livepath-nowhere, brokers ${brokers}): cannot connect to Kafka: `);
+      assert.match(failed.msg, `clickstream failed: Kafka source kafka:livepath-nowhere (group livepath-nowhere, brokers ${brokers}): cannot connect to Kafka`);
+      assert.ok(failed.msg.split('cannot connect to Kafka')[1].includes(brokers), `${what}: the failure names the brokers: ${failed.msg}`);
       console.log(`[unreachable] ${what}: exit 1 after ${seconds.toFixed(1)} s: ${failed.msg}`);
     }
   } finally {
