@@ -128,6 +128,7 @@ test('2. a fresh keyspace with a group that committed offsets exits 2 and writes
   ]);
   assert.equal(await readCassandraRows(keyspace), [], 'no window rows');
   assert.is(await recordedJob(keyspace), null, 'the keyspace records no job');
+  assert.equal((await keyspaceSnapshot(keyspace)).store_writers, [], 'the refused run withdrew its claim');
   assert.equal(await committedOffsets(workload.topic, workload.group), offsets, 'the group\'s offsets did not move');
 });
 
