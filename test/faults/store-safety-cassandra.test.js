@@ -203,7 +203,7 @@ test('4. while a job writes a keyspace, another job exits 2 and resets exit 1, a
   const stopped = await first.exited;
   assert.is(stopped.code, 0, stopped.stderr.slice(-2000));
   assert.equal(await recordedJob(keyspace), { input: `kafka:${workload.topic}`, group: running.group, clock: 'event', windowMs: 10_000, slideMs: 5_000 });
-  // Its last windows were still open: the job finishes them from its committed offsets.
+  // Its last windows were still open: a run to the end finishes them, from the group's offsets and the keyspace's progress.
   await assertRunCompletes([...kafkaFlags(running), ...sink], running, { deadLetters: deadLettersOf(keyspace), readRows: () => readCassandraRows(keyspace) });
 });
 

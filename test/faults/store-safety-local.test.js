@@ -1,10 +1,11 @@
 'use strict';
-// The local stores (SPEC §4.1, issue 19): one writer per SQLite file, a dead writer never blocks, and a
-// Kafka job keeps each window once across crashes and restarts in a JSONL file and in SQLite, whatever
-// --threads and --batch the restart runs with. Event clock, 10 s windows sliding 5 s, batch 1 s.
-// - The SQLite cases run a synthetic job paced by --rate, so it is still writing when the case acts on
-//   it, and compare its file with the reference of the very events `clickstream-produce --to -` gives
-//   for the same seed. They need no server.
+// The local stores (SPEC §4.1, issue 19): one writer per SQLite file, a dead writer never blocks, --reset
+// only from the command line, and a Kafka job keeps each window once across crashes, restarts and a
+// second instance in a JSONL file and in SQLite, whatever --threads and --batch the restart runs with.
+// Event clock, 10 s windows sliding 5 s, batch 1 s.
+// - The SQLite cases run a synthetic job (paced by --rate where it must still be writing when the case
+//   acts on it) and compare the file with the reference of the very events `clickstream-produce --to -`
+//   gives for the same seed. They need no server.
 // - The Kafka cases read one 50,000-event topic (3 partitions, nothing late), each with a group of its
 //   own, kill or stop the job at points found by polling the store's progress or the group's commits,
 //   restart it, and let a last run with --stop-at-end complete the store: it must hold exactly the
@@ -23,7 +24,7 @@ const {
 } = require('../helpers/faults');
 const { referenceRows, sortRows } = require('../helpers/reference');
 const { mainRuns, runCli, endedFirst, finalLogOf, readJsonl } = require('../helpers/cli');
-const { errorsOf } = require('../helpers/http');
+const { logLinesOf, errorsOf } = require('../helpers/http');
 const { waitFor } = require('../helpers/wait');
 const { CLAIM_EXPIRES_MS } = require('../../dist/sinks/store-claim');
 const { readProgressFile } = require('../../dist/sinks/jsonl/progress-file');
@@ -148,6 +149,39 @@ test('a writer killed with SIGKILL does not block: with its claim still fresh, t
   assert.ok(Date.now() < claim.heartbeat_at + CLAIM_EXPIRES_MS, 'the run completed before the dead writer\'s claim expired');
   assert.equal(firstDifference(readSqliteRows(db), reference.rows), null, 'rows equal the reference');
   assert.is(writerOf(db), undefined);
+});
+
+test('--reset is taken from the command line only; on a SQLite file it says what it removed, and the file then holds the new job', async () => {
+  const reference = await referenceOfSynthetic();
+  const db = join(dir, 'reset.db');
+  const sink = ['--sink', `sqlite:${db}`, '--dead-letter', join(dir, 'reset.dead.jsonl')];
+  const once = await runCli('main.js', [...syntheticJob(), '--rate', 'max', ...sink]);
+  assert.is(once.code, 0, once.stderr.slice(-2000));
+  assert.equal(firstDifference(readSqliteRows(db), reference.rows), null);
+
+  const fromEnvironment = await runCli('main.js', [...syntheticJob(SEED + 1), ...sink], { env: { CLICKSTREAM_RESET: 'true' } });
+  assert.is(fromEnvironment.code, 2, fromEnvironment.stderr.slice(-2000));
+  assert.match(fromEnvironment.stderr, '--reset is taken from the command line only, not from CLICKSTREAM_RESET');
+  assert.equal(firstDifference(readSqliteRows(db), reference.rows), null, 'nothing was removed');
+
+  const reset = await runCli('main.js', [...syntheticJob(SEED + 1), ...sink, '--reset']);
+  assert.is(reset.code, 0, reset.stderr.slice(-2000));
+  const count = (table) => reference.rows.filter((row) => row.table === table).length.toLocaleString('en');
+  assert.equal(logLinesOf(reset.stderr).map((line) => line.msg), [
+    `reset: sqlite:${db} is to hold synthetic:dev seed ${SEED + 1}, event clock, window 10s sliding 5s`,
+    `reset: removing every window and all progress of sqlite:${db}`,
+    `reset: sqlite:${db}: removed ${count('client_page_visits')} client_page_visits rows, ${count('page_unique_visitors')} page_unique_visitors rows, ` +
+      `${count('windows')} windows rows, 0 partition_progress rows; it now holds this job, with nothing written yet`,
+    'reset: done; the next run with these flags rebuilds every window',
+  ]);
+  assert.equal(readSqliteRows(db), []);
+
+  const before = await runCli('main.js', [...syntheticJob(), ...sink]);
+  assert.is(before.code, 2, 'the job the file held before the reset is now another job');
+  assert.match(errorsOf(before.stderr).join('\n'), `input synthetic:dev seed ${SEED + 1} in the store, synthetic:dev seed ${SEED} in this run`);
+  const next = await runCli('main.js', [...syntheticJob(SEED + 1), '--rate', 'max', ...sink]);
+  assert.is(next.code, 0, next.stderr.slice(-2000));
+  assert.ok(windowCount(db) > 0);
 });
 
 // ---------------------------------------------------------------------------------------------
