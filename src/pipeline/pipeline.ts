@@ -108,7 +108,10 @@ export class Pipeline {
   /** Gives up a run that was opened and will never run (what was in front of it failed): ends the threads and connections. */
   async abandon(): Promise<void> {
     await this.opening?.catch(() => undefined);
-    await this.writer?.abort();
+    // Closed, not only ended: the sink withdraws its claim on the store (a run refused once the sink was
+    // open, e.g. by a group ahead of its store), so a run on another host is not refused until it expires.
+    const writer = this.writer;
+    await writer?.close().catch(() => writer.abort());
     await this.source.close?.().catch(() => undefined);
     this.running = false;
     await this.dispatcher.destroy();

@@ -49,6 +49,25 @@ function startMain(args, options) {
 }
 
 /**
+ * startMain for a test file that leaves no job running when a case fails half-way: `start` remembers each
+ * run, and `killRunning` (for test.after) SIGKILLs those still running and waits until they have ended.
+ */
+function mainRuns() {
+  const runs = [];
+  return {
+    start(args, options) {
+      const run = startMain(args, options);
+      runs.push(run);
+      return run;
+    },
+    async killRunning() {
+      for (const run of runs) if (run.result === null) run.child.kill('SIGKILL');
+      await Promise.all(runs.map((run) => run.exited.catch(() => undefined)));
+    },
+  };
+}
+
+/**
  * Runs `node dist/SCRIPT ARGS` to its end: resolves with { code, signal, stdout, stderr, child }, rejects
  * as startCli's `exited` does (the default deadline here is 120 s).
  */
@@ -154,4 +173,4 @@ function readDeadLetters(path) {
   return readJsonl(path).filter((entry) => !('run' in entry));
 }
 
-module.exports = { ROOT, startCli, startMain, runCli, runCliSync, runShell, endedFirst, rssKiB, finalLogOf, readJsonl, readDeadLetters };
+module.exports = { ROOT, startCli, startMain, mainRuns, runCli, runCliSync, runShell, endedFirst, rssKiB, finalLogOf, readJsonl, readDeadLetters };

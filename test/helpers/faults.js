@@ -266,8 +266,8 @@ const FAULT_FLAGS = ['--clock', 'event', '--window', '10s', '--slide', '5s', '--
 /**
  * A fresh 3-partition topic holding `count` events (~33 min of event time for 200k: ~400 windows of
  * ~550 rows each), each client's events on one partition in time order, disorder within ±3 s so
- * nothing is late. Returns the topic, group and job names, the messages by partition (with `ts`)
- * and the reference rows.
+ * nothing is late. Returns the topic, group and job names, the messages by partition (with `ts`),
+ * the events in input order (for the reference under other window flags) and the reference rows.
  */
 async function prepareWorkload(name, { count = 200_000, seed = 21 } = {}) {
   const events = makeEvents({ count, seed, clients: 40, stepMs: 10, jitterMs: 3_000 });
@@ -279,7 +279,7 @@ async function prepareWorkload(name, { count = 200_000, seed = 21 } = {}) {
   );
   const expected = referenceRows(events, FAULT_WINDOW);
   if (expected.late !== 0) throw new Error('the fault workload must have no late events');
-  return { topic, group: topic, job: `${topic}/${topic}`, byPartition, expected: expected.rows, count };
+  return { topic, group: topic, job: `${topic}/${topic}`, byPartition, events, expected: expected.rows, count };
 }
 
 /** main.js flags to read the workload's topic (to its end unless `stopAtEnd` is false). */
@@ -288,6 +288,16 @@ function kafkaFlags(workload, { stopAtEnd = true } = {}) {
     '--source', 'kafka', '--brokers', KAFKA_BROKERS, '--topic', workload.topic, '--group', workload.group, '--from-beginning',
     ...(stopAtEnd ? ['--stop-at-end'] : []), ...FAULT_FLAGS,
   ];
+}
+
+/**
+ * `args` with the value after each flag of `values` replaced (`{ '--window': '20s' }`): the same job
+ * under other flags, which main.js would refuse if the flag were given twice.
+ */
+function withFlagValues(args, values) {
+  const missing = Object.keys(values).filter((flag) => !args.includes(flag));
+  if (missing.length > 0) throw new Error(`no ${missing.join(', ')} among ${args.join(' ')}`);
+  return args.map((arg, i) => (args[i - 1] in values ? values[args[i - 1]] : arg));
 }
 
 /**
@@ -331,6 +341,7 @@ module.exports = {
   FAULT_FLAGS,
   prepareWorkload,
   kafkaFlags,
+  withFlagValues,
   deleteTopic,
   assertCommitsBehindDurable,
   assertRunCompletes,
@@ -346,6 +357,7 @@ module.exports = {
   endOffsets,
   committedOffsets,
   committedTotal,
+  withCassandra,
   readCassandraRows,
   cassandraProgress,
   dropKeyspace,

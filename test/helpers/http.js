@@ -24,6 +24,11 @@ function logLinesOf(stderr) {
   return stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
 }
 
+/** The messages of a job's error log lines. */
+function errorsOf(stderr) {
+  return logLinesOf(stderr).filter((line) => line.level === 'error').map((line) => line.msg);
+}
+
 /** GET (or another method) of a path; resolves with { status, type, headers, text, json }. */
 async function request(url, path, { token, method = 'GET', headers = {} } = {}) {
   const response = await fetch(new URL(path, url), {
@@ -94,4 +99,4 @@ function parsePrometheusText(text) {
   return families;
 }
 
-module.exports = { startServedJob, logLinesOf, request, stopJob, parsePrometheusText };
+module.exports = { startServedJob, logLinesOf, errorsOf, request, stopJob, parsePrometheusText };

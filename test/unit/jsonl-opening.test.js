@@ -48,6 +48,34 @@ test('policy: an absent, empty or special file is written; a file with rows only
   assert.match(refused.message, '--if-exists overwrite');
 });
 
+test('policy: a file whose progress file records this job is resumed whatever was said but overwrite; another job\'s only overwritten', () => {
+  const job = { input: 'kafka:clicks', group: 'demo', clock: 'event', windowMs: 10_000, slideMs: 5_000 };
+  const rows = { kind: 'non-empty', bytes: 12_345 };
+  for (const state of [rows, { kind: 'empty' }, { kind: 'absent' }]) {
+    for (const ifExists of [null, 'append']) {
+      assert.equal(jsonlOpeningOf('out.jsonl', state, ifExists, job, { ...job }), { action: 'resume' }, `${state.kind}, ${ifExists}`);
+    }
+  }
+  // Overwrite is the user's word against the progress file too: the job starts the file over.
+  assert.equal(jsonlOpeningOf('out.jsonl', rows, 'overwrite', job, job), { action: 'truncate' });
+  assert.equal(jsonlOpeningOf('out.jsonl', { kind: 'absent' }, 'overwrite', job, job), { action: 'append' });
+
+  const wider = jsonlOpeningOf('out.jsonl', rows, 'append', job, { ...job, windowMs: 20_000, slideMs: 10_000 });
+  assert.equal(wider, {
+    action: 'refuse',
+    message:
+      'out.jsonl holds the windows of another job (window 10s in the store, 20s in this run; slide 5s in the store, 10s in this run), as its ' +
+      'progress file records: give --if-exists overwrite to replace it (a Kafka job also needs --reset), or another path',
+  });
+  const fromFile = jsonlOpeningOf('out.jsonl', rows, null, job, { ...job, input: 'file:/data/in.ndjson', group: null });
+  assert.is(fromFile.action, 'refuse');
+  assert.match(fromFile.message, '(input kafka:clicks in the store, file:/data/in.ndjson in this run; group demo in the store, (none) in this run)');
+  const unknown = jsonlOpeningOf('out.jsonl', rows, null, job, null);
+  assert.is(unknown.action, 'refuse');
+  assert.match(unknown.message, 'out.jsonl holds the windows of another job (a job whose progress this run keeps none of)');
+  assert.equal(jsonlOpeningOf('out.jsonl', rows, 'overwrite', job, null), { action: 'truncate' });
+});
+
 test('file state: absent, empty, its size, or not a regular file', () => {
   const empty = join(dir, 'empty.jsonl');
   writeFileSync(empty, '');

@@ -111,4 +111,33 @@ test('the sink appends each call to the file, and the file is the reference byte
   assert.is(progress.length, fs.statSync(file).size, 'the recorded length is the file\'s after the last write');
 });
 
+test('a resumed file is cut back to the progress recorded when its partitions are read, at the first write: a run that never writes leaves it as it was', async () => {
+  const file = path.join(TMP, 'resumed.jsonl');
+  const closes = mergedCloses({ seed: 7, shards: 2, closes: 3 });
+  const throughOf = (windows) => windows.at(-1).windowEnd;
+  // The instance that wrote the file so far goes on writing while another opens it.
+  const earlier = createJsonlSink(file, 'append', TEST_IDENTITY);
+  await earlier.open();
+  await earlier.write(closes[0], jobScope('g/t'), throughOf(closes[0]));
+  const later = createJsonlSink(file, 'resume', TEST_IDENTITY);
+  await later.open();
+  await earlier.write(closes[1], jobScope('g/t'), throughOf(closes[1]));
+  await earlier.close();
+  // The earlier instance died writing its third close: half a line its progress does not count.
+  const inFlight = Buffer.from(referenceLines(closes[2][0]).slice(0, 80), 'utf8');
+  fs.appendFileSync(file, inFlight);
+  const before = fs.readFileSync(file);
+
+  const idle = createJsonlSink(file, 'resume', TEST_IDENTITY);
+  await idle.open();
+  assert.is(await deliveredThrough(idle, 'g/t'), throughOf(closes[1]));
+  await idle.close();
+  assertSameBytes(fs.readFileSync(file), before, 'a run that opened the file and wrote nothing');
+
+  assert.is(await deliveredThrough(later, 'g/t'), throughOf(closes[1]), 'the progress at the assignment, not at the open');
+  await later.write(closes[2], jobScope('g/t'), throughOf(closes[2]));
+  await later.close();
+  assertSameBytes(fs.readFileSync(file), reference(closes.flat()), 'cut back to the second close, then the third');
+});
+
 test.run();

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, statSync, truncateSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { JobIdentity } from '../identity';
 import { ownsEveryPartition, statesAfterWrite } from '../partition-states';
@@ -23,14 +23,21 @@ export function createJsonlSink(path: string, opening: JsonlOpeningAction, ident
   let fd = -1;
   let formatter: JsonlFormatter | null = null;
   let recorded: JsonlProgress | null = null;
+  // A resumed file is cut back to its recorded length just before this run's first write, not when it
+  // opens: a run that stops before writing (another instance of the job consumes the topic, which the
+  // group tells only after the sink is open) must not cut the rows that instance has in flight. Until
+  // then the file is the previous writer's, and its latest progress is what counts.
+  let cutBackTo: number | null = null;
   return {
     keepsProgress: isFile,
     async open() {
       if (!isFile) fd = 1;
       else {
         mkdirSync(dirname(path), { recursive: true });
-        if (opening === 'resume') recorded = resumed(path, identity);
-        else if (opening === 'truncate') removeProgressFile(path);
+        if (opening === 'resume') {
+          recorded = resumed(path, identity);
+          cutBackTo = recorded.length;
+        } else if (opening === 'truncate') removeProgressFile(path);
         fd = openSync(path, opening === 'truncate' ? 'w' : 'a');
       }
       const out = fd;
@@ -40,6 +47,11 @@ export function createJsonlSink(path: string, opening: JsonlOpeningAction, ident
     async write(windows, scope, closedThrough) {
       if (formatter === null) throw new Error(`jsonl sink ${path} is not open`);
       if (!ownsEveryPartition(scope)) throw new Error(`the jsonl sink ${path} cannot merge the shares of several instances`);
+      if (cutBackTo !== null) {
+        // Appends (O_APPEND) go on from the new end.
+        ftruncateSync(fd, cutBackTo);
+        cutBackTo = null;
+      }
       for (const window of windows) formatter.window(window);
       formatter.flush();
       if (!isFile || scope.job === null) return;
@@ -53,6 +65,11 @@ export function createJsonlSink(path: string, opening: JsonlOpeningAction, ident
     // One instance owns every partition: it follows nobody.
     follow: async () => -Infinity,
     async readPartitions(job) {
+      // At an assignment before this run has written: the instance that wrote last may have gone on after the open.
+      if (cutBackTo !== null) {
+        recorded = resumed(path, identity);
+        cutBackTo = recorded.length;
+      }
       return new Map(recorded?.job === job ? recorded.partitions : []);
     },
     async reset(job, partitionCount, rewind) {
@@ -78,7 +95,7 @@ export function createJsonlSink(path: string, opening: JsonlOpeningAction, ident
   };
 }
 
-/** The progress a Kafka job recorded beside its file, the file cut back to it: rows after it are written again by the replay. */
+/** The progress a Kafka job recorded beside its file, to which the file is cut back: rows after it are written again by the replay. */
 function resumed(path: string, identity: JobIdentity): JsonlProgress {
   const recorded = readProgressFile(path);
   if (recorded === null) throw new Error(`${progressPathOf(path)} is gone since the run started`);
@@ -90,6 +107,5 @@ function resumed(path: string, identity: JobIdentity): JsonlProgress {
       2,
     );
   }
-  truncateSync(path, recorded.length);
   return { ...recorded, identity };
 }
