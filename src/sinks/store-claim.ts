@@ -83,7 +83,7 @@ export function identityRefusal(names: StoreNames, stored: JobIdentity | null, w
   const differences = differencesOf(stored, wanted);
   if (differences.length > 0) {
     return new StoreRefusal(
-      `${names.store} holds the windows of another job (${differences.join('; ')}). A store holds one job: ${reset}`,
+      `${names.store} ${holdsWindows ? 'holds the windows of' : 'is kept for'} another job (${differences.join('; ')}). A store holds one job: ${reset}`,
       2,
     );
   }

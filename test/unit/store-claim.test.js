@@ -59,7 +59,9 @@ test('identityRefusal: a new store, or one of the same job, is written; another 
   assert.match(fromFile.message, "(input kafka:production in the store, file:/data/events.ndjson in this run; group demo in the store, (none) in this run)");
   assert.not.match(fromFile.message, 'Kafka group');
   // The job is recorded with the first write: a store it refuses still refuses whether or not it holds windows.
-  assert.is(identityRefusal(NAMES, KAFKA_JOB, FILE_JOB, false).exitCode, 2);
+  const empty = identityRefusal(NAMES, KAFKA_JOB, FILE_JOB, false);
+  assert.is(empty.exitCode, 2);
+  assert.match(empty.message, /^sqlite:\.\/data\/clickstream\.db is kept for another job \(input/, 'no windows yet: kept for, not holding the windows of');
 
   const unrecorded = identityRefusal(NAMES, null, KAFKA_JOB, true);
   assert.is(unrecorded.exitCode, 2);
