@@ -2,12 +2,15 @@
 // End-to-end benchmark (SPEC §8), all measured in one run on this machine, printed as one table and
 // saved under bench/results/. Needs the local services: `npm run services -- up`.
 //
-//   npm run bench [-- --events 5000000 --threads 1,2 --batch 1s,5s --latency-seconds 240 --rounds 3 --skip-cassandra]
+//   npm run bench [-- --events 5000000 --threads 1,2 --batch 1s,5s --latency-seconds 240 --rounds 3 --skip-cassandra
+//                     --state-keys 1000000,4000000,16000000|none]
 //
 // 1. a bare kafkajs consumer reads the whole `production` topic (the baseline of 2 and of 4 from the topic);
 // 2. the pipeline reads the same topic with --sink none --stop-at-end (1 and 2 alternate for --rounds);
 // 3. engine only: synthetic production at --rate max, event clock, --sink none, for each --threads and
 //    --batch given (--rounds runs each), each run after one core of bare JSON.parse over the same messages;
+// 3b. state per key (bench/state.js): a file where every event has its own client, --state-keys distinct
+//    keys per window (default 1M, 4M and 16M), sink none: peak RSS, bytes per key and per output row;
 // 4. the pipeline writes into Cassandra: from the topic (event clock, as fast as it goes; then as two
 //    instances in one group, each with one worker thread, against the one-instance row), and from the
 //    generator at the production rate (wall clock) for window-end → durable latency.
@@ -17,13 +20,15 @@ const { availableParallelism, cpus } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const { createGenerator } = require('../dist/sources/synthetic/generator');
+const { formatNumber, printTable: printMarkdownTable } = require('./table');
+const state = require('./state');
 
 const ROOT = join(__dirname, '..');
 const BROKERS = '127.0.0.1:9092';
 const TOPIC = 'production';
 
 function optionsOf(argv) {
-  const options = { events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false, rounds: 3 };
+  const options = { events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false, rounds: 3, stateKeys: state.optionsOf([]).keys };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === '--events') options.events = Number(value);
@@ -31,6 +36,7 @@ function optionsOf(argv) {
     else if (argv[i] === '--batch') options.batch = value.split(',');
     else if (argv[i] === '--latency-seconds') options.latencySeconds = Number(value);
     else if (argv[i] === '--rounds') options.rounds = Number(value);
+    else if (argv[i] === '--state-keys') options.stateKeys = value === 'none' ? [] : state.optionsOf(['--keys', value]).keys;
     else if (argv[i] === '--skip-cassandra') {
       options.skipCassandra = true;
       continue;
@@ -185,17 +191,12 @@ function medianOf(results) {
 }
 
 function printTable(rows) {
-  const fmt = (n, digits = 0) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en', { maximumFractionDigits: digits }));
+  const fmt = formatNumber;
   const header = ['run', 'events/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'threads', 'batch'];
-  const lines = rows.map((r) => [
+  printMarkdownTable(header, rows.map((r) => [
     r.name, fmt(r.eventsPerSecond), r.ratio === null ? '—' : `${r.ratio.toFixed(2)}× ${r.baseline}`,
     fmt(r.latencyMs?.p50), fmt(r.latencyMs?.p99), fmt(r.latencyMs?.max), fmt(r.peakRssMb), r.threads ?? '—', r.batch ?? '—',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const print = (cells) => console.log(`| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`);
-  print(header);
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  lines.forEach(print);
+  ]));
 }
 
 async function main() {
@@ -238,6 +239,14 @@ async function main() {
   rows.push(row(jsonParse.name, jsonParse, null, { rounds: ratesOf(jsonParses) }));
   for (const { engines, threads, batch } of engineRows) {
     rows.push(row('engine only: synthetic production, rate max, sink none', medianOf(engines), jsonParse, { threads, batch, rounds: ratesOf(engines) }));
+  }
+  if (options.stateKeys.length > 0) {
+    for (const r of await state.measure({ ...state.optionsOf([]), keys: options.stateKeys })) {
+      const name = `state: ${formatNumber(r.keys)} keys per window, each event its own client, sink none ` +
+        `(${r.bytesPerKey} B/key, ${r.bytesPerRow} B/output row beyond idle ${r.idlePeakRssMb} MB)`;
+      rows.push(row(name, { summary: null, command: r.command, eventsPerSecond: r.eventsPerSecond, peakRssMb: r.peakRssMb, messages: r.events },
+        null, { threads: r.threads, batch: '5s', state: r }));
+    }
   }
 
   if (!options.skipCassandra) {

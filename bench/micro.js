@@ -126,7 +126,7 @@ async function tasksOf({ messages, clientIds, batch }, count) {
       count(builder.take().count);
     }, SCAN],
     [COMBINE]: [() => { combining.add(batch); count(combining.openPanes()); }, MAP_COUNT],
-    [CLOSE]: [() => count(closed().byteLength), COMBINE],
+    [CLOSE]: [() => count(closed().bytes.byteLength), COMBINE],
     'writer: merge shards + materialize rows': [() => {
       for (const window of merger.merge([closed()])) count(window.clientPageVisits.clientIds.length);
     }, CLOSE],

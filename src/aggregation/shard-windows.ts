@@ -1,10 +1,15 @@
 import { createCombiner, mergeCombiners, mergeValue, type Combiner } from './pane';
 import { ShardDictionary } from './dictionary';
+import { MAX_UNION_PANES, PaneUnion } from './pane-union';
 import { firstWindowEnd, lastWindowEnd, paneStart, type WindowSpec } from '../windows/spec';
-import { encodeEmission, type ShardWindow } from '../wire/emission';
+import { encodeEmission, numberOfSpent, type EmissionPart } from '../wire/emission';
 import type { ShardBatch } from '../wire/shard-batch';
 
-/** A dictionary is rebuilt only past this size, and only when most of it is no longer live. */
+/**
+ * A dictionary is rebuilt only past this size, and only when a quarter of it is no longer live: a
+ * stream of ever new clients then holds about one window and a pane of them, not twice that, and a
+ * rebuild copies at most three live keys for each dead one it frees.
+ */
 const DICTIONARY_REBUILD_SIZE = 1 << 17;
 /** Merged windows kept for reuse: a close in a running job emits one window per slide. */
 const SPARE_WINDOWS = 1;
@@ -18,17 +23,22 @@ export class ShardWindows {
   private readonly panes = new Map<number, Combiner>();
   private readonly dictionary = new ShardDictionary();
   private closedThrough = -Infinity;
+  /** Emissions so far; each close makes one, numbered from 1. */
+  private emitted = 0;
   private lastPaneStart = NaN;
   private lastPane: Combiner | null = null;
   /** Windows with a pane and not closed yet; null once a new pane or a close has made it stale. */
   private openWindowCount: number | null = 0;
   /**
-   * Emptied combiners of dropped panes, and of merged windows, for the next ones: a pane or window is
-   * much like the one before, so reuse skips regrowing its table, and memory stays put instead of
-   * tens of megabytes freed and allocated again at every close. Panes and windows differ in size, so
-   * each reuses its own kind.
+   * Emptied combiners of dropped panes, and of merged windows (of more than MAX_UNION_PANES panes),
+   * for the next ones: a pane or window is much like the one before, so reuse skips regrowing its
+   * table, and memory stays put instead of tens of megabytes freed and allocated again at every close.
+   * Panes and windows differ in size, so each reuses its own kind.
    */
   private readonly spares: { readonly panes: Combiner[]; readonly windows: Combiner[] } = { panes: [], windows: [] };
+  /** Scratch of rebuilds: a byte per client and per page id, set if an open pane holds it. */
+  private liveClients = new Uint8Array(0);
+  private livePages = new Uint8Array(0);
   /** The panes one close drops: those of one slide. */
   private readonly maxSparePanes: number;
 
@@ -57,20 +67,29 @@ export class ShardWindows {
   }
 
   /** Encodes, in end order, every non-empty window ending in (previous close, through]; into `spare` if it fits. */
-  close(through: number, spare: ArrayBuffer | null = null): Uint8Array<ArrayBuffer> {
-    const windows: ShardWindow[] = [];
+  close(through: number, spare: ArrayBuffer | null = null): EmissionPart {
+    // A number past this shard's own emissions is not from a buffer of this job: it tells nothing.
+    const written = numberOfSpent(spare);
+    if (written <= this.emitted) this.dictionary.written(written);
+    const windows: PaneUnion[] = [];
     const merged: Combiner[] = [];
     for (const end of this.windowEndsUpTo(through)) {
-      const window = this.windowEnding(end);
-      if (window.events > 0) windows.push({ windowStart: end - this.spec.windowMs, windowEnd: end, window });
-      if (!this.isPane(window)) merged.push(window);
+      let panes = this.panesOf(end);
+      if (panes.length > MAX_UNION_PANES) {
+        const window = reuse(this.spares.windows);
+        for (const pane of panes) mergeCombiners(window, pane);
+        merged.push(window);
+        panes = [window];
+      }
+      const window = new PaneUnion(end - this.spec.windowMs, end, panes);
+      if (window.events > 0) windows.push(window);
     }
-    const encoded = encodeEmission(this.dictionary.takeDelta(), windows, spare);
+    const encoded = encodeEmission(this.dictionary.takeDelta(), windows, spare, ++this.emitted);
     for (const window of merged) release(this.spares.windows, window, SPARE_WINDOWS);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();
     this.openWindowCount = null;
-    if (this.dictionary.size() > DICTIONARY_REBUILD_SIZE) this.rebuildDictionaryIfMostlyDead();
+    if (this.dictionary.size() > DICTIONARY_REBUILD_SIZE) this.rebuildDictionaryIfLargelyDead();
     return encoded;
   }
 
@@ -114,16 +133,13 @@ export class ShardWindows {
     return [...ends].sort((a, b) => a - b);
   }
 
-  /** The window's panes merged; a window of one pane is that pane itself (it is only read). */
-  private windowEnding(end: number): Combiner {
+  /** The panes of the window ending at `end`, in the order they were opened (the order a merge takes them in). */
+  private panesOf(end: number): Combiner[] {
     const inWindow: Combiner[] = [];
     for (const [start, pane] of this.panes) {
       if (start >= end - this.spec.windowMs && start < end) inWindow.push(pane);
     }
-    if (inWindow.length === 1) return inWindow[0];
-    const window = reuse(this.spares.windows);
-    for (const pane of inWindow) mergeCombiners(window, pane);
-    return window;
+    return inWindow;
   }
 
   private dropExpiredPanes(): void {
@@ -135,22 +151,18 @@ export class ShardWindows {
     }
   }
 
-  private isPane(combiner: Combiner): boolean {
-    for (const pane of this.panes.values()) if (pane === combiner) return true;
-    return false;
-  }
-
-  private rebuildDictionaryIfMostlyDead(): void {
-    const liveClients = new Set<number>();
-    const livePages = new Set<number>();
-    for (const pane of this.panes.values()) {
-      for (let e = 0; e < pane.size; e++) {
-        livePages.add(pane.pageIds[e]);
-        liveClients.add(pane.clientIds[e]);
+  private rebuildDictionaryIfLargelyDead(): void {
+    const liveClients = (this.liveClients = zeroed(this.liveClients, this.dictionary.clientCount()));
+    const livePages = (this.livePages = zeroed(this.livePages, this.dictionary.pageCount()));
+    let live = 0;
+    for (const { entries, size } of this.panes.values()) {
+      for (let at = 0; at < 3 * size; at += 3) {
+        if (liveClients[entries[at]] === 0) live += liveClients[entries[at]] = 1;
+        if (livePages[entries[at + 1]] === 0) live += livePages[entries[at + 1]] = 1;
       }
     }
-    if (2 * (liveClients.size + livePages.size) > this.dictionary.size()) return;
-    const renumber = this.dictionary.rebuild(liveClients, livePages);
+    if (4 * live > 3 * this.dictionary.size()) return;
+    const renumber = this.dictionary.rebuild(liveClients, livePages, this.emitted);
     for (const pane of this.panes.values()) pane.renumber(renumber.pages, renumber.clients);
   }
 }
@@ -160,6 +172,12 @@ function reuse(spares: Combiner[]): Combiner {
   if (spare === undefined) return createCombiner();
   spare.clear();
   return spare;
+}
+
+/** `marks` with its first `length` bytes zero, grown if need be (the check runs at every close past the rebuild size). */
+function zeroed(marks: Uint8Array<ArrayBuffer>, length: number): Uint8Array<ArrayBuffer> {
+  if (marks.length < length) return new Uint8Array(Math.max(length, 2 * marks.length));
+  return marks.fill(0, 0, length);
 }
 
 function release(spares: Combiner[], combiner: Combiner, max: number): void {

@@ -24,5 +24,5 @@ export default function aggregate(task: ShardTask): unknown {
   const result: ShardTaskResult = { emission, openWindows: windows.openWindows(), openPanes: windows.openPanes() };
   if (emission === null) return result;
   // Piscina moves only the top-level value it is given: this names the buffer inside the result.
-  return Piscina.move({ [transferableSymbol]: [emission.buffer], [valueSymbol]: result });
+  return Piscina.move({ [transferableSymbol]: [emission.bytes.buffer], [valueSymbol]: result });
 }

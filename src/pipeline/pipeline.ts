@@ -15,6 +15,7 @@ import { OwnedPartitions } from './owned-partitions';
 import type { PartitionStatus, PipelineStatus } from './status';
 import { WindowCloses } from './window-closes';
 import type { ShardHeld } from '../wire/task';
+import type { EmissionPart } from '../wire/emission';
 
 /** What a run is built from besides its config; a test harness passes its own. */
 export interface PipelineParts {
@@ -349,7 +350,7 @@ export class Pipeline {
     return this.lastArrival;
   }
 
-  private write(seq: number, parts: Uint8Array[]): void {
+  private write(seq: number, parts: EmissionPart[]): void {
     const { metrics } = this;
     const close = this.closes.taken(seq);
     const written: Promise<void> = this.writer!

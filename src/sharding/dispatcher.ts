@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pinnedBalancer, type ShardRoute } from './pinned-balancer';
 import { ShardBatchBuilder, transferablesOf, type ByteRanges } from '../wire/shard-batch';
 import type { AggregationWorkerData, ShardHeld, ShardTask, ShardTaskResult } from '../wire/task';
+import type { EmissionPart } from '../wire/emission';
 import type { WindowSpec } from '../windows/spec';
 
 export interface DispatcherOptions {
@@ -13,7 +14,7 @@ export interface DispatcherOptions {
   /** Events per task before a shard's batch is sent early. */
   readonly batchCapacity: number;
   /** Called, in `seq` order, with every shard's encoded partials of one close. */
-  readonly onClosed: (seq: number, parts: Uint8Array[]) => void;
+  readonly onClosed: (seq: number, parts: EmissionPart[]) => void;
   /** Called once with the first failure of a task or worker. */
   readonly onFailure: (error: Error) => void;
 }
@@ -22,7 +23,7 @@ export interface DispatcherOptions {
 const SPARE_BUFFERS_PER_SHARD = 4;
 
 interface CloseInProgress {
-  readonly parts: Uint8Array[];
+  readonly parts: EmissionPart[];
   remaining: number;
 }
 
@@ -196,7 +197,7 @@ export class ShardDispatcher {
     this.finished[shard] = null;
   }
 
-  private onPart(seq: number, shard: number, part: Uint8Array): void {
+  private onPart(seq: number, shard: number, part: EmissionPart): void {
     const close = this.closes.get(seq)!;
     close.parts[shard] = part;
     if (--close.remaining > 0) return;

@@ -1,134 +1,175 @@
-import { Packr } from 'msgpackr';
+import { resizedOrNew } from './growable';
+import type { KeyStore } from './key-store';
 
-/**
- * The names a shard interned since its last emission; ids in the rows index the receiver's copy.
- * With `reset`, the receiver drops its copy first (the shard started its dictionary over).
- */
+/** Where a shard's names are, and how many it holds now. */
 export interface DictionaryDelta {
-  readonly reset: boolean;
-  readonly clients: string[];
-  readonly topics: string[];
-  readonly pages: string[];
+  /**
+   * Set on the shard's first emission and after it started its dictionary over: the stores its ids
+   * index from now on. The receiver drops its mirror and reads these (they are shared, not copied).
+   */
+  readonly stores: { readonly clients: KeyStore; readonly pages: KeyStore } | null;
+  /** Client_ids and (topic, page) pairs in the stores as of this emission. */
+  readonly clients: number;
+  readonly pages: number;
 }
 
-/** A window's entries as columns: entry e is `visits[e]` visits of client `clientIds[e]` to page `pageIds[e]`. */
-export interface WindowColumns {
-  readonly events: number;
-  readonly minEventTime: number;
-  readonly size: number;
-  readonly pageIds: Uint32Array;
-  readonly clientIds: Uint32Array;
-  readonly visits: Uint32Array;
-}
-
-/** A closed window of one shard, before encoding. */
-export interface ShardWindow {
+/** A closed window of one shard, as the encoder takes it: its rows are written straight into the emission. */
+export interface EncodableWindow {
   readonly windowStart: number;
   readonly windowEnd: number;
-  readonly window: WindowColumns;
+  readonly events: number;
+  readonly minEventTime: number;
+  /** Its client_page_visits rows. */
+  readonly rowCount: number;
+  /** Distinct page ids among its rows. */
+  readonly pageCount: number;
+  /** Writes the rows, three uint32 each (client id, page id, visits), into `rows` from index `at`. */
+  writeRows(rows: Uint32Array, at: number): void;
 }
 
 /**
- * One shard's output of one close, decoded: its dictionary delta and, per window, rows as ids.
- * On the wire it is one ArrayBuffer (transferred, not cloned): a header, the window meta as float64,
- * pages and rows as uint32, and the dictionary delta as msgpack.
+ * One shard's output of one close as it crosses threads: the rows in one ArrayBuffer (transferred,
+ * not cloned) and, after a reset, the stores of its names (shared).
+ */
+export interface EmissionPart {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly stores: DictionaryDelta['stores'];
+}
+
+/**
+ * One shard's output of one close, decoded. The bytes: a header, the window meta as float64, rows and
+ * pages as uint32.
  */
 export interface ShardEmission {
   readonly dictionary: DictionaryDelta;
   /** Per window: windowStart, windowEnd, minEventTime, events, pageCount, rowCount. */
   readonly windows: Float64Array;
-  /** Per window, per page: pageId, visitors (this shard's clients only; shards' counts add up). */
-  readonly pages: Uint32Array;
   /** Per window, per row: clientId, pageId, visits. */
   readonly rows: Uint32Array;
+  /** Per window, per page: pageId, visitors (this shard's clients only; shards' counts add up). */
+  readonly pages: Uint32Array;
 }
 
 export const WINDOW_FIELDS = 6;
-const HEADER_WORDS = 4;
-const packr = new Packr({ useRecords: false });
+/** windowCount, pageCount, rowCount, client names, page names, the emission's number. */
+const HEADER_WORDS = 6;
+const NUMBER_WORD = 5;
 
 /**
- * Encodes into `spare` when it is large enough: emissions of one job are of much the same size, and a
- * buffer that comes back from the writer saves the tens of MB a close would otherwise allocate in one
- * thread and free in another, which glibc keeps rather than returns.
+ * Encodes into `spare`, resized, when it can be (see resizedOrNew): a buffer that comes back from the
+ * writer saves the tens of MB a close would otherwise allocate in one thread and free in another,
+ * which glibc keeps rather than returns.
  */
 export function encodeEmission(
   dictionary: DictionaryDelta,
-  windows: readonly ShardWindow[],
+  windows: readonly EncodableWindow[],
   spare: ArrayBuffer | null = null,
-): Uint8Array<ArrayBuffer> {
-  const pagesOfWindows = windows.map(({ window }) => visitorsByPage(window));
-  const pageCount = pagesOfWindows.reduce((sum, pages) => sum + pages.length / 2, 0);
-  const rowCount = windows.reduce((sum, { window }) => sum + window.size, 0);
-  const names = packr.pack(dictionary);
-  const metaBytes = windows.length * WINDOW_FIELDS * 8;
-  const pagesAt = HEADER_WORDS * 4 + metaBytes;
-  const rowsAt = pagesAt + pageCount * 8;
-  const namesAt = rowsAt + rowCount * 12;
-  const byteLength = namesAt + names.length;
-  const buffer = spare !== null && spare.byteLength >= byteLength ? spare : new ArrayBuffer(withHeadroom(byteLength));
-  new Uint32Array(buffer, 0, HEADER_WORDS).set([windows.length, pageCount, rowCount, names.length]);
-  const meta = new Float64Array(buffer, HEADER_WORDS * 4, windows.length * WINDOW_FIELDS);
-  const pages = new Uint32Array(buffer, pagesAt, pageCount * 2);
-  const rows = new Uint32Array(buffer, rowsAt, rowCount * 3);
-  new Uint8Array(buffer, namesAt).set(names);
-  let p = 0;
-  let r = 0;
-  windows.forEach(({ windowStart, windowEnd, window }, w) => {
-    pages.set(pagesOfWindows[w], p);
-    p += pagesOfWindows[w].length;
-    const { pageIds, clientIds, visits } = window;
-    for (let e = 0; e < window.size; e++) {
-      rows[r++] = clientIds[e];
-      rows[r++] = pageIds[e];
-      rows[r++] = visits[e];
-    }
-    meta.set([windowStart, windowEnd, window.minEventTime, window.events, pagesOfWindows[w].length / 2, window.size], w * WINDOW_FIELDS);
-  });
-  return new Uint8Array(buffer, 0, byteLength);
-}
-
-/** A new buffer has room for an eighth more, so the next, slightly larger close still fits it. */
-function withHeadroom(byteLength: number): number {
-  return byteLength + (byteLength >>> 3);
-}
-
-/** Scratch for visitorsByPage: per page id, its entries so far; all zero between calls. */
-let entriesOfPage = new Uint32Array(1 << 12);
-
-/** pageId, visitors pairs of the window, pages in the order first seen: a page's visitors are its entries. */
-function visitorsByPage(window: WindowColumns): Uint32Array {
-  const seen: number[] = [];
-  const { pageIds } = window;
-  for (let e = 0; e < window.size; e++) {
-    const pageId = pageIds[e];
-    if (pageId >= entriesOfPage.length) {
-      const grown = new Uint32Array(Math.max(2 * entriesOfPage.length, pageId + 1));
-      grown.set(entriesOfPage);
-      entriesOfPage = grown;
-    }
-    if (entriesOfPage[pageId]++ === 0) seen.push(pageId);
+  number = 0,
+): EmissionPart {
+  let rowCount = 0;
+  let pageCount = 0;
+  for (const window of windows) {
+    rowCount += window.rowCount;
+    pageCount += window.pageCount;
   }
-  const pairs = new Uint32Array(2 * seen.length);
-  seen.forEach((pageId, i) => {
-    pairs[2 * i] = pageId;
-    pairs[2 * i + 1] = entriesOfPage[pageId];
-    entriesOfPage[pageId] = 0;
+  const rowsAt = (HEADER_WORDS + 2 * WINDOW_FIELDS * windows.length) * 4;
+  const pagesAt = rowsAt + rowCount * 12;
+  const byteLength = pagesAt + pageCount * 8;
+  const buffer = resizedOrNew(spare, byteLength);
+  const header = new Uint32Array(buffer, 0, HEADER_WORDS);
+  header[0] = windows.length;
+  header[1] = pageCount;
+  header[2] = rowCount;
+  header[3] = dictionary.clients;
+  header[4] = dictionary.pages;
+  header[NUMBER_WORD] = number;
+  const meta = new Float64Array(buffer, HEADER_WORDS * 4, windows.length * WINDOW_FIELDS);
+  const rows = new Uint32Array(buffer, rowsAt, rowCount * 3);
+  const pages = new Uint32Array(buffer, pagesAt, pageCount * 2);
+  let r = 0;
+  let p = 0;
+  windows.forEach((window, w) => {
+    window.writeRows(rows, r);
+    const pagesEnd = countVisitors(rows, r, r + 3 * window.rowCount, pages, p, p + 2 * window.pageCount);
+    if (pagesEnd !== p + 2 * window.pageCount) throw new Error(`window ending ${window.windowEnd}: its rows do not have the ${window.pageCount} pages it counted`);
+    const at = w * WINDOW_FIELDS;
+    meta[at] = window.windowStart;
+    meta[at + 1] = window.windowEnd;
+    meta[at + 2] = window.minEventTime;
+    meta[at + 3] = window.events;
+    meta[at + 4] = window.pageCount;
+    meta[at + 5] = window.rowCount;
+    r += 3 * window.rowCount;
+    p = pagesEnd;
   });
-  return pairs;
+  return { bytes: new Uint8Array(buffer, 0, byteLength), stores: dictionary.stores };
 }
 
-export function decodeEmission(bytes: Uint8Array): ShardEmission {
+/** Scratch for countVisitors: per page id, its rows so far; all zero between calls. */
+let rowsOfPage = new Uint32Array(1 << 12);
+
+/**
+ * Writes pageId, visitors pairs of rows [from, to) into `pages` from `at` up to `limit`, pages in the
+ * order first seen: a page's distinct visitors are its rows. Returns where the pairs end, or -1 if
+ * the rows have more pages than there is room for.
+ */
+function countVisitors(rows: Uint32Array, from: number, to: number, pages: Uint32Array, at: number, limit: number): number {
+  let end = at;
+  let fits = true;
+  for (let r = from + 1; r < to; r += 3) {
+    const pageId = rows[r];
+    if (pageId >= rowsOfPage.length) {
+      const grown = new Uint32Array(Math.max(2 * rowsOfPage.length, pageId + 1));
+      grown.set(rowsOfPage);
+      rowsOfPage = grown;
+    }
+    if (rowsOfPage[pageId] === 0) {
+      if (end === limit) {
+        fits = false;
+        break;
+      }
+      pages[end] = pageId;
+      end += 2;
+    }
+    rowsOfPage[pageId]++;
+  }
+  for (let i = at; i < end; i += 2) {
+    pages[i + 1] = rowsOfPage[pages[i]];
+    rowsOfPage[pages[i]] = 0;
+  }
+  return fits ? end : -1;
+}
+
+/**
+ * The buffer of a part the writer is done with, to hand back for the next close: cut down to its
+ * header (a resizable buffer gives its pages back to the OS at once), as a worker grows it in place
+ * again. What it keeps says which emission it was (numberOfSpent).
+ */
+export function spentBufferOf(part: EmissionPart): ArrayBuffer {
+  const buffer = part.bytes.buffer;
+  if (buffer.resizable) buffer.resize(Math.min(buffer.byteLength, HEADER_WORDS * 4));
+  return buffer;
+}
+
+/**
+ * The number the shard gave the emission last encoded into `spare`, 0 if none. A spent buffer comes
+ * back from the writer only once its close is durable, and closes are written in order, so every
+ * emission up to that number, of every shard (each close has one from each), has been written.
+ */
+export function numberOfSpent(spare: ArrayBuffer | null): number {
+  return spare === null || spare.byteLength < HEADER_WORDS * 4 ? 0 : new Uint32Array(spare, 0, HEADER_WORDS)[NUMBER_WORD];
+}
+
+export function decodeEmission({ bytes, stores }: EmissionPart): ShardEmission {
   const { buffer, byteOffset } = bytes;
-  const [windowCount, pageCount, rowCount, namesLength] = new Uint32Array(buffer, byteOffset, HEADER_WORDS);
+  const [windowCount, pageCount, rowCount, clients, pages] = new Uint32Array(buffer, byteOffset, HEADER_WORDS);
   const metaAt = byteOffset + HEADER_WORDS * 4;
-  const pagesAt = metaAt + windowCount * WINDOW_FIELDS * 8;
-  const rowsAt = pagesAt + pageCount * 8;
-  const namesAt = rowsAt + rowCount * 12;
+  const rowsAt = metaAt + windowCount * WINDOW_FIELDS * 8;
+  const pagesAt = rowsAt + rowCount * 12;
   return {
+    dictionary: { stores, clients, pages },
     windows: new Float64Array(buffer, metaAt, windowCount * WINDOW_FIELDS),
-    pages: new Uint32Array(buffer, pagesAt, pageCount * 2),
     rows: new Uint32Array(buffer, rowsAt, rowCount * 3),
-    dictionary: packr.unpack(new Uint8Array(buffer, namesAt, namesLength)) as DictionaryDelta,
+    pages: new Uint32Array(buffer, pagesAt, pageCount * 2),
   };
 }

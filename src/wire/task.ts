@@ -1,3 +1,4 @@
+import type { EmissionPart } from './emission';
 import type { ShardBatch } from './shard-batch';
 import type { WindowSpec } from '../windows/spec';
 
@@ -28,6 +29,6 @@ export interface ShardHeld {
 
 /** A task's answer: the counts ride along with every task, so reading them costs no message of its own. */
 export interface ShardTaskResult extends ShardHeld {
-  /** With a close: every window it closed, encoded (moved back, not copied). */
-  readonly emission: Uint8Array | null;
+  /** With a close: every window it closed, encoded (its bytes moved back, not copied). */
+  readonly emission: EmissionPart | null;
 }

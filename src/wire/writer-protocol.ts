@@ -1,3 +1,4 @@
+import type { EmissionPart } from './emission';
 import type { SinkConfig } from '../sinks/config';
 import type { JobIdentity } from '../sinks/identity';
 
@@ -16,7 +17,7 @@ export type ToWriter =
       readonly type: 'windows';
       readonly seq: number;
       readonly closedThrough: number;
-      readonly parts: readonly Uint8Array[];
+      readonly parts: readonly EmissionPart[];
       /** A close that follows other instances while all this one's partitions are idle. */
       readonly idle: boolean;
     }

@@ -1,21 +1,20 @@
-import { decodeEmission, WINDOW_FIELDS, type DictionaryDelta, type ShardEmission } from '../wire/emission';
+import { decodeEmission, WINDOW_FIELDS, type DictionaryDelta, type EmissionPart, type ShardEmission } from '../wire/emission';
 import type { Names, VisitRun, WindowColumns, WindowRows } from '../windows/window';
+import { SharedNames } from './shared-names';
 
 /**
- * The writer's copy of one shard's dictionary. On reset it starts a new `names` object, so windows
- * merged earlier keep theirs, and what a sink cached by the old object is never used for new ids.
+ * The writer's view of one shard's dictionary. A reset brings a new generation of stores and so a new
+ * `names` object: windows merged earlier keep theirs, and what a sink cached by the old object is
+ * never used for new ids.
  */
 class ShardMirror {
-  names: { clients: string[]; topics: string[]; pages: string[] } = { clients: [], topics: [], pages: [] };
+  names: SharedNames | null = null;
 
-  apply(delta: DictionaryDelta): void {
-    if (delta.reset) this.names = { clients: [], topics: [], pages: [] };
-    const { clients, topics, pages } = this.names;
-    for (const client of delta.clients) clients.push(client);
-    for (let i = 0; i < delta.pages.length; i++) {
-      topics.push(delta.topics[i]);
-      pages.push(delta.pages[i]);
-    }
+  apply(delta: DictionaryDelta): SharedNames {
+    if (delta.stores !== null) this.names = new SharedNames(delta.stores);
+    if (this.names === null) throw new Error('a shard\'s first emission did not say where its names are');
+    this.names.grow(delta);
+    return this.names;
   }
 }
 
@@ -41,19 +40,18 @@ export class WindowMerger {
   private readonly mirrors: ShardMirror[] = [];
 
   /** `parts[shard]` is that shard's encoded emission of one close. */
-  merge(parts: readonly Uint8Array[]): MergedWindow[] {
+  merge(parts: readonly EmissionPart[]): MergedWindow[] {
     const byEnd = new Map<number, ShardSlice[]>();
     parts.forEach((part, shard) => {
       const emission = decodeEmission(part);
-      const mirror = (this.mirrors[shard] ??= new ShardMirror());
-      mirror.apply(emission.dictionary);
+      const names = (this.mirrors[shard] ??= new ShardMirror()).apply(emission.dictionary);
       let pageFrom = 0;
       let rowFrom = 0;
       for (let w = 0; w < emission.windows.length; w += WINDOW_FIELDS) {
         const [windowStart, windowEnd, minEventTime, events, pageCount, rowCount] = emission.windows.subarray(w, w + WINDOW_FIELDS);
         const slice: ShardSlice = {
           emission,
-          names: mirror.names,
+          names,
           pageFrom,
           pageTo: pageFrom + pageCount,
           rowFrom,

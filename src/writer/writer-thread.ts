@@ -6,6 +6,7 @@ import type { PartitionScope } from '../sinks/sink';
 import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import { OutputClosedError } from '../sinks/jsonl/output-closed';
+import { spentBufferOf, type EmissionPart } from '../wire/emission';
 
 // The writer thread: merges shards' partials into windows and writes them, one close at a time, in
 // order, acknowledging each once the sink says it is durable.
@@ -33,14 +34,14 @@ function fail(error: unknown): void {
   send({ type: 'failed', message, ...(isStoreRefusal(error) ? { exitCode: error.exitCode } : {}) });
 }
 
-async function write(seq: number, closedThrough: number, parts: readonly Uint8Array[], idle: boolean): Promise<void> {
+async function write(seq: number, closedThrough: number, parts: readonly EmissionPart[], idle: boolean): Promise<void> {
   if (failed) return;
   if (scope === null) throw new Error('windows to write before any input partition was assigned');
   const started = performance.now();
   const windows = merger.merge(parts);
   await sink.write(windows, scope, closedThrough, idle);
   // Written, and the report taken: nothing reads the parts any more.
-  const spent = parts.map((part) => part.buffer as ArrayBuffer);
+  const spent = parts.map(spentBufferOf);
   send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started), spent }, spent);
 }
 

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
+import type { EmissionPart } from '../wire/emission';
 import type { SinkConfig } from '../sinks/config';
 import type { JobIdentity } from '../sinks/identity';
 import { StoreRefusal } from '../sinks/refusal';
@@ -65,11 +66,11 @@ export class Writer {
   }
 
   /** Resolves once durable, with the parts' buffers given back (`spent`) for reuse; `idle`: see ToWriter. */
-  write(seq: number, closedThrough: number, parts: Uint8Array[], idle = false): Promise<Durable> {
+  write(seq: number, closedThrough: number, parts: EmissionPart[], idle = false): Promise<Durable> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.post({ type: 'windows', seq, closedThrough, parts, idle }, parts.map((part) => part.buffer as ArrayBuffer));
+      this.post({ type: 'windows', seq, closedThrough, parts, idle }, parts.map((part) => part.bytes.buffer));
     });
   }
 

@@ -5,6 +5,8 @@
 const { encodeEmission } = require('../../dist/wire/emission');
 const { WindowMerger } = require('../../dist/writer/merge');
 const { ShardDictionary } = require('../../dist/aggregation/dictionary');
+const { createCombiner } = require('../../dist/aggregation/pane');
+const { PaneUnion } = require('../../dist/aggregation/pane-union');
 const { keyHashOf } = require('../../dist/hashing/fnv1a');
 
 /** Names no JSON or SQL text may mangle: quotes, backslashes, every control char, lone surrogates, non-ASCII, U+2028/9. */
@@ -85,19 +87,14 @@ function mergedCloses({ seed = 1, shards = 2, closes = 6, windowsPerClose = 2, r
           entries.set(`${clientId}/${pageId}`, [clientId, pageId, 1 + pick(next() < 0.05 ? 100_000 : 5)]);
         }
         if (entries.size === 0) continue;
-        const rows = [...entries.values()];
-        windows.push({
-          windowStart: windowEnd - 120_000,
-          windowEnd,
-          window: {
-            events: rows.reduce((sum, row) => sum + row[2], 0),
-            minEventTime: windowEnd - 120_000 + pick(120_000),
-            size: rows.length,
-            clientIds: Uint32Array.from(rows, (row) => row[0]),
-            pageIds: Uint32Array.from(rows, (row) => row[1]),
-            visits: Uint32Array.from(rows, (row) => row[2]),
-          },
-        });
+        // A window of one pane, as a worker encodes it.
+        const pane = createCombiner();
+        for (const [clientId, pageId, visits] of entries.values()) {
+          pane.addVisits(pageId, clientId, visits);
+          pane.events += visits;
+        }
+        pane.minEventTime = windowEnd - 120_000 + pick(120_000);
+        windows.push(new PaneUnion(windowEnd - 120_000, windowEnd, [pane]));
       }
       return encodeEmission(dictionary.takeDelta(), windows);
     });

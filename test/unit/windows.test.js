@@ -198,14 +198,14 @@ test('a close encodes into a spent buffer when it fits, and nothing of its last 
     }
     const expected = plain.close(m * 60_000);
     const encoded = recycling.close(m * 60_000, spare);
-    assert.is(encoded.byteLength, expected.byteLength);
-    if (spare.byteLength >= expected.byteLength) {
-      assert.is(encoded.buffer, spare, `minute ${m}: the spare fits`);
+    assert.is(encoded.bytes.byteLength, expected.bytes.byteLength);
+    if (spare.byteLength >= expected.bytes.byteLength) {
+      assert.is(encoded.bytes.buffer, spare, `minute ${m}: the spare fits`);
       reused++;
-    } else assert.ok(encoded.buffer !== spare && encoded.buffer.byteLength >= encoded.byteLength);
+    } else assert.ok(encoded.bytes.buffer !== spare && encoded.bytes.buffer.byteLength >= encoded.bytes.byteLength);
     assert.equal(rowsOf(recyclingMerger.merge([encoded])), rowsOf(plainMerger.merge([expected])), `minute ${m}`);
     // What the writer hands back still holds this close's bytes.
-    spare = encoded.buffer;
+    spare = encoded.bytes.buffer;
     new Uint8Array(spare).fill(0xee);
   });
   assert.ok(reused >= 5, `reused ${reused} times`);
