@@ -87,24 +87,24 @@ async function tasksOf({ messages, clientIds, batch }, count) {
   // Steady state: long-lived shards that already know the clients and pages, as in a running job.
   const combining = new ShardWindows(spec);
   combining.add(batch);
-  const closing = new ShardWindows(spec);
   const merger = new WindowMerger();
-  const closed = () => {
-    // Each pass is the next 2 minutes of event time, then closes its windows.
-    for (let i = 0; i < batch.count; i++) batch.times[i] += spec.windowMs;
-    closing.add(batch);
-    return closing.close(batch.times[0] + spec.windowMs);
-  };
-  // Each sink task writes the windows of its own shard of time, merged from a fresh close each pass.
-  const sinkInput = () => {
-    const sinkClosing = new ShardWindows(spec);
-    const sinkMerger = new WindowMerger();
+  // Each pass is the next 2 minutes of event time, then closes its windows. A shard per task: the
+  // writer must see every emission of the shard it merges (the first says where the names are).
+  const closer = () => {
+    const closing = new ShardWindows(spec);
     const own = { ...batch, times: Float64Array.from(batch.times) };
     return () => {
       for (let i = 0; i < own.count; i++) own.times[i] += spec.windowMs;
-      sinkClosing.add(own);
-      return sinkMerger.merge([sinkClosing.close(own.times[0] + spec.windowMs)]);
+      closing.add(own);
+      return closing.close(own.times[0] + spec.windowMs);
     };
+  };
+  const [closed, closedForMerge] = [closer(), closer()];
+  // Each sink task writes the windows of its own shard of time, merged from a fresh close each pass.
+  const sinkInput = () => {
+    const close = closer();
+    const sinkMerger = new WindowMerger();
+    return () => sinkMerger.merge([close()]);
   };
   const [oldJsonl, newJsonl, oldSqlite, newSqlite] = [sinkInput(), sinkInput(), sinkInput(), sinkInput()];
   const formatter = new JsonlFormatter((bytes) => count(bytes.length));
@@ -128,7 +128,7 @@ async function tasksOf({ messages, clientIds, batch }, count) {
     [COMBINE]: [() => { combining.add(batch); count(combining.openPanes()); }, MAP_COUNT],
     [CLOSE]: [() => count(closed().bytes.byteLength), COMBINE],
     'writer: merge shards + materialize rows': [() => {
-      for (const window of merger.merge([closed()])) count(window.clientPageVisits.clientIds.length);
+      for (const window of merger.merge([closedForMerge()])) count(window.clientPageVisits.clientIds.length);
     }, CLOSE],
     [JSONL_OLD]: [() => { for (const window of oldJsonl()) count(Buffer.from(referenceLines(window), 'utf8').length); }],
     'jsonl: merge + JsonlFormatter (bytes from the columns)': [() => {

@@ -2,7 +2,8 @@
 // Our job beside Spark on the same file of events (issue 15), all measured in one run on this machine,
 // printed as one table and saved under bench/results/ (spark-<date>.md and .json).
 //
-//   npm run bench:spark [-- --sizes 200000,2000000 --rounds 3 --cores N --driver-memory 4g --threads N --keep]
+//   npm run bench:spark [-- --sizes 200000,2000000 --rounds 3 --startup-events 1000 --cores N --driver-memory 4g --threads N --keep]
+//   npm run bench:spark -- --sizes 10000000 --rounds 1      (at size: Spark's start-up a small part of its time)
 //
 // - Python: a virtual environment in .venv-spark/ (git-ignored) with pyspark from PyPI, made on the
 //   first run and reused after. Spark needs Java 17 or newer on PATH.
@@ -23,6 +24,11 @@
 // - Rows: every JSONL output (ours and Spark's, every round) is read back, each row normalised
 //   (its table and SPEC §4 fields, in order) and hashed; the sorted hashes must equal those of
 //   Spark's first round. The SQLite runs' row counts are checked against them too.
+// - Start-up: each run also goes, in the same rounds, over --startup-events events (default 1,000), and
+//   beside each whole-run ratio the table gives the per-event one: (wall at N - wall at the start-up size)
+//   / (N - start-up events) for each side, Spark's over ours (and the same for CPU), so a ratio is not only
+//   Spark's JVM and Python starting. With 2 cores a round of all four runs took, on a quiet machine (so
+//   2026-11-30), about 30 s at 200,000 events and 70 s at 2,000,000; at 10,000,000 see docs/performance.md.
 // - Ours runs from a copy of dist/ taken at the start (built first if dist/ is missing), so a rebuild
 //   during the bench does not mix two builds in one table; the table names the build's time and hash.
 const { spawn, spawnSync } = require('node:child_process');
@@ -61,6 +67,7 @@ function optionsOf(argv) {
     cores: os.availableParallelism(),
     driverMemory: '4g',
     shufflePartitions: 8,
+    startupEvents: 1000,
     threads: null,
     seed: 1,
     keep: false,
@@ -80,6 +87,7 @@ function optionsOf(argv) {
     else if (flag === '--driver-memory') options.driverMemory = value;
     else if (flag === '--shuffle-partitions') options.shufflePartitions = positive(flag, value);
     else if (flag === '--threads') options.threads = positive(flag, value);
+    else if (flag === '--startup-events') options.startupEvents = positive(flag, value);
     else if (flag === '--seed') options.seed = Number(value);
     else if (flag === '--work') options.work = value;
     else throw new Error(`unknown flag ${flag}`);
@@ -464,6 +472,27 @@ async function benchSize(size, options, generator, work) {
   return { size, bytes, rows: reference.set.rows, tables: reference.set.tables, runs, medians, ratios, rowsIdentical, verdicts };
 }
 
+/**
+ * Spark's cost per event over ours, start-up taken out: each side's median wall (and CPU) at `size`
+ * less its median at the start-up size, over the events between.
+ */
+function perEventRatios(size, startup) {
+  const events = size.size - startup.size;
+  const perEvent = (name, metric) => (size.medians[name][metric] - startup.medians[name][metric]) / events;
+  const side = (name) => ({ wallUs: perEvent(name, 'wall_s') * 1e6, cpuUs: perEvent(name, 'cpu_s') * 1e6 });
+  const spark = side('spark');
+  const ours = side('ours jsonl');
+  return {
+    size: size.size,
+    spark,
+    ours,
+    wallRatio: spark.wallUs / ours.wallUs,
+    cpuRatio: spark.cpuUs / ours.cpuUs,
+    wholeRunWallRatio: size.medians.spark.wall_s / size.medians['ours jsonl'].wall_s,
+    wholeRunCpuRatio: size.medians.spark.cpu_s / size.medians['ours jsonl'].cpu_s,
+  };
+}
+
 /** The tree's sampled peak, or the largest single process's exact peak if a sample missed it. */
 function peakRssKb(run) {
   return Math.max(run.peak_tree_rss_kb, run.max_rss_single_kb);
@@ -485,7 +514,7 @@ function tableOf(result) {
   lines.push('');
   lines.push('| events | run | wall s | CPU s | peak RSS MB | events/s (wall) | rows identical |');
   lines.push('|---:|---|---:|---:|---:|---:|---|');
-  for (const size of result.sizes) {
+  for (const size of [result.startup, ...result.sizes]) {
     for (const name of RUNS) {
       const m = size.medians[name];
       const checked = size.verdicts.filter((verdict) => verdict.run === name);
@@ -515,7 +544,16 @@ function tableOf(result) {
     lines.push(`| ${fmt(size.size)} | spark / ours jsonl (peak RSS) | ${fmt(spark.peak_rss_mb / ours.peak_rss_mb, 2)}x | — | — |`);
   }
   lines.push('');
-  for (const size of result.sizes) {
+  lines.push(`Spark / ours JSONL per event, start-up taken out: each side's (median at N - median at ${fmt(result.startup.size)} events) / (N - ${fmt(result.startup.size)}).`);
+  lines.push('');
+  lines.push('| events | Spark µs/event (wall, CPU) | ours JSONL µs/event (wall, CPU) | per event: wall, CPU | whole run: wall, CPU |');
+  lines.push('|---:|---:|---:|---:|---:|');
+  for (const r of result.perEvent) {
+    lines.push(`| ${fmt(r.size)} | ${fmt(r.spark.wallUs, 2)}, ${fmt(r.spark.cpuUs, 2)} | ${fmt(r.ours.wallUs, 2)}, ${fmt(r.ours.cpuUs, 2)} | ` +
+      `**${fmt(r.wallRatio, 1)}x**, ${fmt(r.cpuRatio, 1)}x | ${fmt(r.wholeRunWallRatio, 1)}x, ${fmt(r.wholeRunCpuRatio, 1)}x |`);
+  }
+  lines.push('');
+  for (const size of [result.startup, ...result.sizes]) {
     lines.push(`${fmt(size.size)} events (${fmt(size.bytes / 2 ** 20, 1)} MiB): ${fmt(size.rows)} rows ` +
       `(${Object.entries(size.tables).map(([table, n]) => `${table} ${fmt(n)}`).join(', ')}); ` +
       `Spark's and ours ${size.rowsIdentical ? 'identical in every round' : 'DIFFER'}.`);
@@ -551,7 +589,10 @@ async function main() {
     sizes: [],
   };
   try {
+    const startup = await benchSize(options.startupEvents, options, generator, work);
+    result.startup = startup;
     for (const size of options.sizes) result.sizes.push(await benchSize(size, options, generator, work));
+    result.perEvent = result.sizes.map((size) => perEventRatios(size, startup));
   } finally {
     if (!options.keep && !options.work) fs.rmSync(work, { recursive: true, force: true });
   }
@@ -564,7 +605,7 @@ async function main() {
   fs.writeFileSync(`${stem}.md`, result.table);
   fs.writeFileSync(`${stem}.json`, JSON.stringify(result, (key, value) => (typeof value === 'bigint' ? value.toString() : value), 2) + '\n');
   log(`saved ${stem}.md and .json`);
-  if (!result.sizes.every((size) => size.rowsIdentical)) {
+  if (![result.startup, ...result.sizes].every((size) => size.rowsIdentical)) {
     log("Spark's rows and ours differ");
     process.exitCode = 1;
   }

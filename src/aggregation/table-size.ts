@@ -6,6 +6,8 @@
  * its mixed hash scaled to the table (`firstSlot`), not masked.
  */
 export const MIN_SLOTS = 1 << 10;
+/** 2^-32: multiplying by it is exact, as dividing by 2^32 is, and cheaper. */
+const TWO_TO_MINUS_32 = 1 / 4294967296;
 
 /** Whether a table of `slotCount` slots holding `keys` keys is to grow. */
 export function isCrowded(keys: number, slotCount: number): boolean {
@@ -23,5 +25,5 @@ export function slotsFor(keys: number): number {
  * `slotCount`). Uses the hash's high bits, so the mix must spread every input bit up to them.
  */
 export function firstSlot(mixedHash: number, slotCount: number): number {
-  return ((mixedHash >>> 0) * slotCount) / 4294967296 >>> 0;
+  return ((mixedHash >>> 0) * slotCount * TWO_TO_MINUS_32) >>> 0;
 }
