@@ -27,7 +27,7 @@
 //
 // --compare DIR runs DIR/dist/main.js (another build, e.g. a worktree of the main branch) in turns with
 // this one, each size and round, so their rates and memory are compared in the same session.
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
@@ -111,10 +111,11 @@ function highWaterKb(pid) {
 
 /** Runs one build on one input; resolves with its summary line and peak RSS. */
 function runJob(build, events, threads, work) {
-  const args = [join(build, 'dist', 'main.js'), '--source', `file:${events}`, '--clock', 'event', '--sink', 'none',
+  const args = ['dist/main.js', '--source', `file:${events}`, '--clock', 'event', '--sink', 'none',
     '--threads', String(threads), '--dead-letter', join(work, 'dead-letters.jsonl')];
-  const command = `node ${args.join(' ')}`;
-  process.stderr.write(`$ ${command}\n`);
+  // As run in the build's directory; the input as a path under --work (the same for every machine).
+  const command = `node ${args.join(' ')}`.split(work).join('$WORK');
+  process.stderr.write(`$ (in ${build}) node ${args.join(' ')}\n`);
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(process.execPath, args, { cwd: build, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -138,10 +139,20 @@ function median(values) {
   return sorted[sorted.length >> 1];
 }
 
+/** The commit a checkout is at, marked if its sources differ from it. */
+function commitOf(dir) {
+  const git = (...args) => spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return 'unknown';
+  const dirty = git('status', '--porcelain', '--', 'src', 'bench').stdout.trim().length > 0;
+  return `${head.stdout.trim()}${dirty ? ' with uncommitted changes' : ''}`;
+}
+
 /** Every size for every build, in turns; a row per build and size with its medians and every round. */
 async function measure(options) {
   const builds = [{ name: 'this build', dir: ROOT }];
   if (options.compare !== null) builds.push({ name: 'compared build', dir: options.compare });
+  for (const build of builds) build.commit = commitOf(build.dir);
   const idleInput = inputFile(options.work, IDLE_EVENTS, options.minutes);
   const inputs = options.keys.map((keys) => {
     const events = options.minutes === 2 ? keys : Math.round((keys / 2) * options.minutes);
@@ -168,7 +179,7 @@ async function measure(options) {
       const visitRows = 2 * input.events;
       rows.push({
         build: build.name,
-        buildDir: build.dir,
+        commit: build.commit,
         keys: input.keys,
         events: input.events,
         minutes: options.minutes,
@@ -191,8 +202,8 @@ async function measure(options) {
 
 function printRows(rows) {
   const fmt = formatNumber;
-  const header = ['build', 'keys/window', 'events', 'events/s', 'peak RSS MB', 'idle MB', 'B/key', 'B/row', 'marginal B/key'];
-  printTable(header, rows.map((r) => [r.build, fmt(r.keys), fmt(r.events), fmt(r.eventsPerSecond), fmt(r.peakRssMb), fmt(r.idlePeakRssMb), fmt(r.bytesPerKey), fmt(r.bytesPerRow), fmt(r.marginalBytesPerKey)]));
+  const header = ['build (commit)', 'keys/window', 'events', 'events/s', 'peak RSS MB', 'idle MB', 'B/key', 'B/row', 'marginal B/key'];
+  printTable(header, rows.map((r) => [`${r.build} (${r.commit})`, fmt(r.keys), fmt(r.events), fmt(r.eventsPerSecond), fmt(r.peakRssMb), fmt(r.idlePeakRssMb), fmt(r.bytesPerKey), fmt(r.bytesPerRow), fmt(r.marginalBytesPerKey)]));
 }
 
 async function main() {
