@@ -21,7 +21,7 @@
 //   bytes per key      = (peak RSS - idle peak RSS) / K, K = distinct keys of the largest window, all
 //                        of them held in open panes when that window closes
 //   bytes per row      = (peak RSS - idle peak RSS) / client_page_visits rows of the whole run (SPEC §8's
-//                        "state per output row"; 2K rows with 2 minutes)
+//                        "state per output row"; 2K rows), with 2 minutes only
 //   marginal per key   = (peak RSS(K) - peak RSS(previous K)) / (K - previous K): what one more key costs,
 //                        without the fixed part (V8's heaps grown under load, buffers awaiting collection)
 //
@@ -188,7 +188,8 @@ async function measure(options) {
         peakRssMb: Math.round(peakMb),
         idlePeakRssMb: Math.round(idleMb),
         bytesPerKey: Math.round(stateBytes / input.keys),
-        bytesPerRow: Math.round(stateBytes / visitRows),
+        // Only with 2 minutes are the rows of the run those of the windows open at the peak.
+        bytesPerRow: options.minutes === 2 ? Math.round(stateBytes / visitRows) : null,
         marginalBytesPerKey: previous === null ? null : Math.round(((peakMb - previous.peakMb) * 1024 * 1024) / (input.keys - previous.keys)),
         command: sizes[s][0].command,
         rounds: sizes[s].map((run) => ({ eventsPerSecond: run.summary.eventsPerSecond, peakRssMb: Math.round(run.peakMb), seconds: Number(run.seconds.toFixed(2)) })),
