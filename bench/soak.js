@@ -2,14 +2,18 @@
 // Memory soak (SPEC §8): the job at a steady rate for a long time; its RSS, sampled every 10 s, must
 // stay flat after warm-up (state follows the distinct keys of the open windows, not the events).
 //
-//   npm run bench:soak [-- --seconds 600 --rate 20000 --warmup 180]
+//   npm run bench:soak [-- --seconds 600 --rate 20000 --warmup 180 --distinct-clients 0|1]
+//
+// With --distinct-clients 1 every event has its own client (the state bench's input, in wall time):
+// this process writes the events, stamped now, to the job's stdin (--source file:- --clock wall), so
+// the dictionary is rebuilt as its clients leave the windows, close after close.
 const { spawn } = require('node:child_process');
 const { readFileSync, mkdirSync, writeFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 
 function optionsOf(argv) {
-  const options = { seconds: 600, rate: 20_000, warmup: 180 };
+  const options = { seconds: 600, rate: 20_000, warmup: 180, 'distinct-clients': 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '');
     if (!(name in options)) throw new Error(`unknown flag ${argv[i]}`);
@@ -28,12 +32,35 @@ function median(values) {
   return sorted[sorted.length >> 1];
 }
 
+/** Writes `rate` events a second, each from a client of its own and stamped now, until the stream closes. */
+function feedDistinctClients(stream, rate) {
+  const started = Date.now();
+  let sent = 0;
+  let stopped = false;
+  stream.on('error', () => (stopped = true));
+  const tick = () => {
+    if (stopped || stream.destroyed) return;
+    const due = Math.floor(((Date.now() - started) / 1000) * rate);
+    const timestamp = new Date().toISOString().slice(0, 19);
+    let chunk = '';
+    for (; sent < due; sent++) {
+      const client = 2_000_000_000_000_000 + sent * 7919;
+      chunk += `{"client_id":"${client}","timestamp":"${timestamp}","url":{"topic":"Topic ${sent % 10}","page":"Page ${(Math.floor(sent / 10) * 31) % 1000}"}}\n`;
+    }
+    if (chunk.length === 0 || stream.write(chunk)) setTimeout(tick, 20);
+    else stream.once('drain', () => setTimeout(tick, 20));
+  };
+  tick();
+}
+
 async function main() {
-  const { seconds, rate, warmup } = optionsOf(process.argv.slice(2));
-  const args = ['dist/main.js', '--source', 'synthetic:production', '--rate', String(rate), '--clock', 'wall',
-    '--sink', 'none', '--threads', '2'];
-  console.log(`$ node ${args.join(' ')}   (${seconds} s, RSS every 10 s, warm-up ${warmup} s)`);
-  const child = spawn(process.execPath, args, { cwd: join(__dirname, '..'), stdio: ['ignore', 'ignore', 'pipe'] });
+  const { seconds, rate, warmup, 'distinct-clients': distinct } = optionsOf(process.argv.slice(2));
+  const source = distinct ? ['--source', 'file:-'] : ['--source', 'synthetic:production', '--rate', String(rate)];
+  const args = ['dist/main.js', ...source, '--clock', 'wall', '--sink', 'none', '--threads', '2'];
+  const fed = distinct ? `, fed ${rate} events/s each from a client of its own` : '';
+  console.log(`$ node ${args.join(' ')}   (${seconds} s${fed}, RSS every 10 s, warm-up ${warmup} s)`);
+  const child = spawn(process.execPath, args, { cwd: join(__dirname, '..'), stdio: [distinct ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+  if (distinct) feedDistinctClients(child.stdin, rate);
   let stderr = '';
   child.stderr.on('data', (data) => (stderr = (stderr + data).slice(-4000)));
   const exited = new Promise((resolve) => child.on('close', resolve));
@@ -53,7 +80,7 @@ async function main() {
   const result = {
     date: new Date().toISOString(),
     cores: availableParallelism(),
-    command: `node ${args.join(' ')}`,
+    command: `node ${args.join(' ')}${fed}`,
     seconds,
     warmupSeconds: warmup,
     exitCode: code,

@@ -493,6 +493,12 @@ function perEventRatios(size, startup) {
   };
 }
 
+/** A value as the result file keeps it: no paths of this machine (the work directory, this checkout). */
+function portable(value, work) {
+  if (typeof value === 'bigint') return value.toString();
+  return typeof value === 'string' ? value.split(work).join('$WORK').split(ROOT).join('.') : value;
+}
+
 /** The tree's sampled peak, or the largest single process's exact peak if a sample missed it. */
 function peakRssKb(run) {
   return Math.max(run.peak_tree_rss_kb, run.max_rss_single_kb);
@@ -603,7 +609,7 @@ async function main() {
   fs.mkdirSync(dir, { recursive: true });
   const stem = join(dir, `spark-${result.date.replace(/[:.]/g, '-')}`);
   fs.writeFileSync(`${stem}.md`, result.table);
-  fs.writeFileSync(`${stem}.json`, JSON.stringify(result, (key, value) => (typeof value === 'bigint' ? value.toString() : value), 2) + '\n');
+  fs.writeFileSync(`${stem}.json`, JSON.stringify(result, (key, value) => portable(value, work), 2) + '\n');
   log(`saved ${stem}.md and .json`);
   if (![result.startup, ...result.sizes].every((size) => size.rowsIdentical)) {
     log("Spark's rows and ours differ");
