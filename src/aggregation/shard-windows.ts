@@ -42,7 +42,11 @@ export class ShardWindows {
   /** The panes one close drops: those of one slide. */
   private readonly maxSparePanes: number;
 
-  constructor(private readonly spec: WindowSpec) {
+  /** `pool`: the pool of workers this shard's emissions are numbered in (see numberOfSpent). */
+  constructor(
+    private readonly spec: WindowSpec,
+    private readonly pool = 0,
+  ) {
     this.maxSparePanes = spec.slideMs / spec.paneMs;
   }
 
@@ -66,10 +70,10 @@ export class ShardWindows {
     }
   }
 
-  /** Encodes, in end order, every non-empty window ending in (previous close, through]; into `spare` if it fits. */
+  /** Encodes, in end order, every non-empty window ending in (previous close, through]; into `spare`, resized, if it can be. */
   close(through: number, spare: ArrayBuffer | null = null): EmissionPart {
-    // A number past this shard's own emissions is not from a buffer of this job: it tells nothing.
-    const written = numberOfSpent(spare);
+    // A number past this shard's own emissions is not from a buffer of its pool: it tells nothing.
+    const written = numberOfSpent(spare, this.pool);
     if (written <= this.emitted) this.dictionary.written(written);
     const windows: PaneUnion[] = [];
     const merged: Combiner[] = [];
@@ -84,7 +88,7 @@ export class ShardWindows {
       const window = new PaneUnion(end - this.spec.windowMs, end, panes);
       if (window.events > 0) windows.push(window);
     }
-    const encoded = encodeEmission(this.dictionary.takeDelta(), windows, spare, ++this.emitted);
+    const encoded = encodeEmission(this.dictionary.takeDelta(), windows, spare, { pool: this.pool, number: ++this.emitted });
     for (const window of merged) release(this.spares.windows, window, SPARE_WINDOWS);
     this.closedThrough = Math.max(this.closedThrough, through);
     this.dropExpiredPanes();

@@ -3,7 +3,7 @@ import { ShardWindows } from './shard-windows';
 import type { AggregationWorkerData, ShardTask, ShardTaskResult } from '../wire/task';
 
 // A worker owns the state of the shards pinned to it for the whole run, so no other thread ever touches it.
-const { spec } = Piscina.workerData as AggregationWorkerData;
+const { spec, pool } = Piscina.workerData as AggregationWorkerData;
 const shards = new Map<number, ShardWindows>();
 // Fault injection for tests: this worker thread dies on its N-th task (0 = never).
 const crashOnTask = Number(process.env.CLICKSTREAM_INJECT_WORKER_CRASH ?? 0);
@@ -11,7 +11,7 @@ let tasks = 0;
 
 function windowsOf(shard: number): ShardWindows {
   let windows = shards.get(shard);
-  if (windows === undefined) shards.set(shard, (windows = new ShardWindows(spec)));
+  if (windows === undefined) shards.set(shard, (windows = new ShardWindows(spec, pool)));
   return windows;
 }
 

@@ -19,6 +19,9 @@ export interface DispatcherOptions {
   readonly onFailure: (error: Error) => void;
 }
 
+/** Pools made by this process so far. */
+let pools = 0;
+
 /** Closes in flight per shard are few (the pipeline bounds pending writes), so are the buffers they need. */
 const SPARE_BUFFERS_PER_SHARD = 4;
 
@@ -49,7 +52,7 @@ export class ShardDispatcher {
   private destroying = false;
 
   constructor(private readonly options: DispatcherOptions) {
-    const workerData: AggregationWorkerData = { spec: options.spec };
+    const workerData: AggregationWorkerData = { spec: options.spec, pool: ++pools };
     this.pool = new Piscina({
       filename: join(__dirname, '..', 'aggregation', 'worker.js'),
       minThreads: options.threads,

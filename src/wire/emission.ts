@@ -51,9 +51,16 @@ export interface ShardEmission {
 }
 
 export const WINDOW_FIELDS = 6;
-/** windowCount, pageCount, rowCount, client names, page names, the emission's number. */
-const HEADER_WORDS = 6;
-const NUMBER_WORD = 5;
+/** windowCount, pageCount, rowCount, client names, page names, the emission's pool and number, and a word to align the float64s. */
+const HEADER_WORDS = 8;
+const POOL_WORD = 5;
+const NUMBER_WORD = 6;
+
+/** Which emission of a shard a buffer holds: its pool of workers, and its number there (from 1, a close each). */
+export interface EmissionNumber {
+  readonly pool: number;
+  readonly number: number;
+}
 
 /**
  * Encodes into `spare`, resized, when it can be (see resizedOrNew): a buffer that comes back from the
@@ -64,7 +71,7 @@ export function encodeEmission(
   dictionary: DictionaryDelta,
   windows: readonly EncodableWindow[],
   spare: ArrayBuffer | null = null,
-  number = 0,
+  { pool, number }: EmissionNumber = { pool: 0, number: 0 },
 ): EmissionPart {
   let rowCount = 0;
   let pageCount = 0;
@@ -82,6 +89,7 @@ export function encodeEmission(
   header[2] = rowCount;
   header[3] = dictionary.clients;
   header[4] = dictionary.pages;
+  header[POOL_WORD] = pool;
   header[NUMBER_WORD] = number;
   const meta = new Float64Array(buffer, HEADER_WORDS * 4, windows.length * WINDOW_FIELDS);
   const rows = new Uint32Array(buffer, rowsAt, rowCount * 3);
@@ -152,12 +160,15 @@ export function spentBufferOf(part: EmissionPart): ArrayBuffer {
 }
 
 /**
- * The number the shard gave the emission last encoded into `spare`, 0 if none. A spent buffer comes
- * back from the writer only once its close is durable, and closes are written in order, so every
- * emission up to that number, of every shard (each close has one from each), has been written.
+ * The number the shard gave the emission last encoded into `spare`, if it was of `pool`; 0 if none. A
+ * spent buffer comes back from the writer only once its close is durable, and closes are written in
+ * order, so every emission of the pool up to that number, of every shard (each close has one from
+ * each), has been written.
  */
-export function numberOfSpent(spare: ArrayBuffer | null): number {
-  return spare === null || spare.byteLength < HEADER_WORDS * 4 ? 0 : new Uint32Array(spare, 0, HEADER_WORDS)[NUMBER_WORD];
+export function numberOfSpent(spare: ArrayBuffer | null, pool: number): number {
+  if (spare === null || spare.byteLength < HEADER_WORDS * 4) return 0;
+  const header = new Uint32Array(spare, 0, HEADER_WORDS);
+  return header[POOL_WORD] === pool ? header[NUMBER_WORD] : 0;
 }
 
 export function decodeEmission({ bytes, stores }: EmissionPart): ShardEmission {

@@ -5,6 +5,11 @@ import type { WindowSpec } from '../windows/spec';
 /** What the pool's workers are started with. */
 export interface AggregationWorkerData {
   readonly spec: WindowSpec;
+  /**
+   * Tells this pool's emissions from those of an earlier pool of the same process, whose spent
+   * buffers could come back to it: their numbers count other closes (see numberOfSpent).
+   */
+  readonly pool: number;
 }
 
 /**

@@ -160,6 +160,43 @@ test('the dictionary is rebuilt from the live keys once most of it is dead, and 
   assert.ok(windows.dictionarySize() < 140_000, `the dictionary is bounded by live keys (${windows.dictionarySize()})`);
 });
 
+test('a rebuilt dictionary keeps the names of windows not yet written, until a spent buffer of its pool says they are', () => {
+  const tumbling = createWindowSpec(1000, 1000);
+  const windows = new ShardWindows(tumbling, 7);
+  // A shard of another pool, numbering its closes as far as this one: its spent buffers tell nothing here.
+  const other = new ShardWindows(tumbling, 8);
+  const merger = new WindowMerger();
+  const unwritten = [];
+  let spent = null;
+  // 50,000 new clients a second: the dictionary passes its rebuild size every other close or so.
+  for (let s = 0; s < 16; s++) {
+    const events = [];
+    for (let c = 0; c < 50_000; c++) events.push([`client-${s}-${c}`, 'T', `page-${c % 5}`, s * 1000 + (c % 1000)]);
+    windows.add(batchOf(events));
+    // Numbered s, as this shard's emission so far: a number it would take as written, were it of its pool.
+    let foreign = null;
+    if (s > 0) {
+      other.add(batchOf([[`other-${s}`, 'T', 'page', s * 1000]]));
+      foreign = other.close(s * 1000).bytes.buffer;
+    }
+    const part = windows.close(s * 1000, spent ?? foreign);
+    spent = null;
+    for (const w of merger.merge([part])) unwritten.push({ w, second: s - 1 });
+    // The writer catches up every fifth close, after more than one rebuild: it reads what it holds,
+    // and hands back a spent buffer.
+    if (s % 5 === 4) {
+      for (const { w, second } of unwritten) {
+        const { clientIds } = w.clientPageVisits;
+        assert.is(clientIds.length, 50_000);
+        assert.ok(clientIds.every((id) => id.startsWith(`client-${second}-`)), `the window of second ${second} still has its names`);
+      }
+      unwritten.length = 0;
+      spent = part.bytes.buffer;
+    }
+  }
+  assert.ok(windows.dictionarySize() < 140_000, `the dictionary was rebuilt (${windows.dictionarySize()})`);
+});
+
 test('combiners of dropped panes and merged windows are reused with none of their old entries', () => {
   const windows = new ShardWindows(spec);
   const close = closer(windows);
