@@ -15,7 +15,7 @@ const assert = require('uvu/assert');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { hostname, tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { requireServices, CASSANDRA_CONTACT } = require('../helpers/services');
+const { serverTest, CASSANDRA_CONTACT } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, withFlagValues, FAULT_WINDOW, assertRunCompletes, readCassandraRows, committedOffsets, endOffsets,
   withCassandra, withAdmin, cassandraProgress, deleteTopic, dropKeyspace, firstDifference,
@@ -38,9 +38,8 @@ const WIDER_FLAGS = { '--window': '20s', '--slide': '10s' };
 
 let preparing = null;
 
-/** The workload, produced once for every case; null when the services are not running (the case is skipped). */
-async function prepared() {
-  if (!(await requireServices())) return null;
+/** The workload, produced once for every case. */
+function prepared() {
   preparing ??= prepareWorkload('store-safety', { count: 20_000 }).then((workload) => {
     groups.push(workload.group);
     return workload;
@@ -92,9 +91,8 @@ function recordedJob(keyspace) {
   });
 }
 
-test('1. a restart with another --window exits 2, says what differs, and leaves every row and the group\'s offsets as they were', async () => {
+serverTest('1. a restart with another --window exits 2, says what differs, and leaves every row and the group\'s offsets as they were', async () => {
   const workload = await prepared();
-  if (workload === null) return;
   const keyspace = RESTARTED;
   const sink = sinkFlags(keyspace);
   await assertRunCompletes([...kafkaFlags(workload), ...sink], workload, { deadLetters: deadLettersOf(keyspace), readRows: () => readCassandraRows(keyspace) });
@@ -112,9 +110,8 @@ test('1. a restart with another --window exits 2, says what differs, and leaves 
   assert.equal(await committedOffsets(workload.topic, workload.group), offsets, 'the group\'s offsets did not move');
 });
 
-test('2. a fresh keyspace with a group that committed offsets exits 2 and writes no window', async () => {
+serverTest('2. a fresh keyspace with a group that committed offsets exits 2 and writes no window', async () => {
   const workload = await prepared();
-  if (workload === null) return;
   const offsets = await committedOffsets(workload.topic, workload.group);
   assert.equal(offsets, await endOffsets(workload.topic), 'the group committed its offsets in case 1');
   const keyspace = keyspaceOf('fresh');
@@ -132,9 +129,8 @@ test('2. a fresh keyspace with a group that committed offsets exits 2 and writes
   assert.equal(await committedOffsets(workload.topic, workload.group), offsets, 'the group\'s offsets did not move');
 });
 
-test('3. --reset with the new window empties the keyspace and rewinds the group; the next run equals the reference for the new window', async () => {
+serverTest('3. --reset with the new window empties the keyspace and rewinds the group; the next run equals the reference for the new window', async () => {
   const workload = await prepared();
-  if (workload === null) return;
   const keyspace = RESTARTED;
   const flags = [...withFlagValues(kafkaFlags(workload), WIDER_FLAGS), ...sinkFlags(keyspace)];
   const cleared = await runCli('main.js', [...flags, '--reset']);
@@ -158,9 +154,8 @@ test('3. --reset with the new window empties the keyspace and rewinds the group;
   await assertRunCompletes(flags, { ...workload, expected: reference.rows }, { deadLetters: deadLettersOf(keyspace), readRows: () => readCassandraRows(keyspace) });
 });
 
-test('4. while a job writes a keyspace, another job exits 2 and resets exit 1, all before writing; the job\'s tables equal the reference', async () => {
+serverTest('4. while a job writes a keyspace, another job exits 2 and resets exit 1, all before writing; the job\'s tables equal the reference', async () => {
   const workload = await prepared();
-  if (workload === null) return;
   const keyspace = keyspaceOf('running');
   const running = { ...workload, group: `${workload.group}-running` };
   groups.push(running.group);
@@ -207,7 +202,7 @@ test('4. while a job writes a keyspace, another job exits 2 and resets exit 1, a
   await assertRunCompletes([...kafkaFlags(running), ...sink], running, { deadLetters: deadLettersOf(keyspace), readRows: () => readCassandraRows(keyspace) });
 });
 
-test.after(async () => {
+serverTest.after(async () => {
   await killRunning();
   rmSync(dir, { recursive: true, force: true });
   const workload = await preparing?.catch(() => null);

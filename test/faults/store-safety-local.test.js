@@ -17,7 +17,7 @@ const { existsSync, mkdtempSync, readFileSync, rmSync, statSync } = require('nod
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
-const { requireServices } = require('../helpers/services');
+const { serverTest } = require('../helpers/services');
 const {
   prepareWorkload, kafkaFlags, withFlagValues, FAULT_FLAGS, FAULT_WINDOW, assertRunCompletes, assertCommitsBehindDurable, readSqliteRows,
   sqliteProgress, waitForCommitted, firstDifference, withAdmin, deleteTopic,
@@ -189,9 +189,8 @@ test('--reset is taken from the command line only; on a SQLite file it says what
 
 let preparing = null;
 
-/** The topic, produced once for the Kafka cases; null when the services are not running (the case is skipped). */
-async function prepared() {
-  if (!(await requireServices())) return null;
+/** The topic, produced once for the Kafka cases. */
+function prepared() {
   preparing ??= prepareWorkload('store-safety-local', { count: 50_000 });
   return preparing;
 }
@@ -220,9 +219,8 @@ async function kill(run, workload, durableThrough, what) {
   return committed;
 }
 
-test('Kafka → JSONL file killed with SIGKILL after its first window and after its first commit, restarted with the same command: each window once', async () => {
+serverTest('Kafka → JSONL file killed with SIGKILL after its first window and after its first commit, restarted with the same command: each window once', async () => {
   const base = await prepared();
-  if (base === null) return;
   const workload = withGroup(base, 'jsonl');
   const out = join(dir, 'kafka.jsonl');
   const deadLetters = join(dir, 'kafka-jsonl.dead.jsonl');
@@ -248,9 +246,8 @@ test('Kafka → JSONL file killed with SIGKILL after its first window and after 
   assert.equal(lines.sort(), workload.expected.map((row) => JSON.stringify(row)), 'the file\'s lines are the reference\'s, byte for byte');
 });
 
-test('a second instance of a Kafka → JSONL job, started while the first has rows in flight, stops without touching the file', async () => {
+serverTest('a second instance of a Kafka → JSONL job, started while the first has rows in flight, stops without touching the file', async () => {
   const base = await prepared();
-  if (base === null) return;
   const workload = withGroup(base, 'jsonl-twice');
   const out = join(dir, 'twice.jsonl');
   const deadLetters = join(dir, 'twice.dead.jsonl');
@@ -291,9 +288,8 @@ test('a second instance of a Kafka → JSONL job, started while the first has ro
   await assertRunCompletes([...kafkaFlags(workload), ...sink], workload, { deadLetters, readRows: () => sortRows(readJsonl(out)) });
 });
 
-test('Kafka → SQLite killed, then stopped with SIGTERM, each restart with other --threads and --batch: the file equals the reference', async () => {
+serverTest('Kafka → SQLite killed, then stopped with SIGTERM, each restart with other --threads and --batch: the file equals the reference', async () => {
   const base = await prepared();
-  if (base === null) return;
   const workload = withGroup(base, 'sqlite');
   const db = join(dir, 'kafka.db');
   const deadLetters = join(dir, 'kafka-sqlite.dead.jsonl');
