@@ -11,7 +11,9 @@ const { withRetry, isTransient, backoffMs } = require('../../dist/sinks/cassandr
 const { createWriteClock } = require('../../dist/sinks/cassandra/write-clock');
 const { forEachConcurrently } = require('../../dist/sinks/cassandra/concurrency');
 const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/sinks/cassandra/partitions');
-const { planWindow, writeCql } = require('../../dist/sinks/cassandra/writes');
+const { planIndex, planRows, writeCql } = require('../../dist/sinks/cassandra/writes');
+const { KeyOrder } = require('../../dist/sinks/key-order');
+const { BATCH_BYTES } = require('../../dist/sinks/cassandra/row-batches');
 const { CASSANDRA_TABLE_NAMES } = require('../../dist/sinks/cassandra/schema');
 const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
@@ -160,9 +162,10 @@ test('every batch of a window plan holds one partition, and replay deletes come 
   const visits = Array.from({ length: 1000 }, (_, i) => [`client ${i % 300}`, `T${i % 3}`, `page ${i}`, 1]);
   const visitors = Array.from({ length: 250 }, (_, i) => [`T${i % 3}`, `page ${i}`, 1]);
   const window = windowRows({ end: 10 * SLIDE, visits, visitors });
-  const plan = planWindow(cql, window, ['T0', 'Old'], new Map([['T1', 10 * SLIDE]]), 1000);
+  const plan = { rows: planRows(cql, window, ['T0', 'Old'], 1000, new KeyOrder()), index: planIndex(cql, window, new Map([['T1', 10 * SLIDE]]), 1002) };
+  assert.ok(plan.index.length > 0 && plan.index.every(({ timestamp }) => timestamp === 1002), 'the index at a time of its own');
   let rows = 0;
-  for (const { statements, timestamp } of [...plan.rows, ...plan.index]) {
+  for (const { statements, timestamp } of plan.rows) {
     const partitions = new Set(statements.map(({ query, params }) => {
       if (query === cql.insertVisits || query === cql.insertVisitsStatic) return `visits ${numberOf(params[0])} ${numberOf(params[1])}`;
       if (query === cql.insertVisitors || query === cql.insertVisitorsStatic) return `visitors ${numberOf(params[0])}`;
@@ -183,6 +186,51 @@ test('every batch of a window plan holds one partition, and replay deletes come 
   assert.is(statics.length, new Set(visits.map(([client]) => bucketOf(client))).size + 1, 'window times once a partition');
   const deletes = rowStatements.filter(({ query }) => query.startsWith('DELETE'));
   assert.is(deletes.length, 1 + CLIENT_BUCKETS + 2, 'one per visitors partition, visit bucket and earlier topic');
+});
+
+test('a batch holds its partition\'s rows in clustering order, a partition no more batches than its bytes need', () => {
+  const cql = writeCql('ks');
+  const next = ((seed) => () => ((seed = (seed * 16807) % 2147483647) / 2147483647))(7);
+  const long = 'x'.repeat(2000);
+  // Long pages: a bucket of about 500 rows carries about 1 MiB of values, more than one batch takes.
+  const visits = Array.from({ length: 8000 }, (_, i) => [`c${Math.floor(next() * 1e6)}-${i}`, `T${i % 3}`, `${long} ${Math.floor(next() * 50)}`, 1 + (i % 4)]);
+  const visitors = Array.from({ length: 300 }, (_, i) => [`T${i % 3}`, `page ${Math.floor(next() * 1e4)} ${i}`, 1 + Math.floor(next() * 5)]);
+  const plan = { rows: planRows(cql, windowRows({ end: 10 * SLIDE, visits, visitors }), [], 1000, new KeyOrder()) };
+  const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  const batchesOf = new Map();
+  const inserted = [];
+  for (const { statements } of plan.rows) {
+    const rows = statements.filter(({ query }) => query === cql.insertVisits);
+    if (rows.length === 0) continue;
+    const key = rows.map(({ params }) => [textOf(params[2]), textOf(params[3]), textOf(params[4])]);
+    for (let i = 1; i < key.length; i++) {
+      assert.ok((compare(key[i - 1][0], key[i][0]) || compare(key[i - 1][1], key[i][1]) || compare(key[i - 1][2], key[i][2])) < 0, 'clustering order');
+    }
+    const bytes = rows.reduce((sum, { params }) => sum + params.reduce((n, p) => n + p.length, 0), 0);
+    assert.ok(bytes <= BATCH_BYTES, `a batch of ${bytes} bytes of values`);
+    const bucket = numberOf(rows[0].params[1]);
+    batchesOf.set(bucket, [...(batchesOf.get(bucket) ?? []), bytes]);
+    inserted.push(...rows.map(({ params }) => `${textOf(params[2])}/${textOf(params[4])}/${numberOf(params[5])}`));
+  }
+  assert.equal(inserted.sort(), visits.map(([client, , page, n]) => `${client}/${page}/${n}`).sort(), 'every row once');
+  for (const [bucket, sizes] of batchesOf) {
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // Framing besides the values (lengths, statement ids) is a few percent of these rows.
+    assert.ok(sizes.length > 1 && sizes.length <= Math.ceil(total / (0.9 * BATCH_BYTES)), `bucket ${bucket}: ${sizes.length} batches for ${total} bytes`);
+  }
+  // Short rows, as a real window's: each bucket is one batch, its statics first.
+  const short = Array.from({ length: 4000 }, (_, i) => [`client ${i}`, `T${i % 3}`, `page ${i % 40}`, 1]);
+  const shortRows = planRows(cql, windowRows({ end: 11 * SLIDE, visits: short, visitors }), [], 2000, new KeyOrder());
+  const visitBatches = shortRows.filter(({ statements }) => statements.some(({ query }) => query === cql.insertVisits));
+  assert.is(visitBatches.length, new Set(short.map(([client]) => bucketOf(client))).size);
+  assert.ok(visitBatches.every(({ statements }) => statements[0].query === cql.insertVisitsStatic));
+  const ranked = plan.rows.flatMap(({ statements }) => statements).filter(({ query }) => query === cql.insertVisitors)
+    .map(({ params }) => [textOf(params[1]), numberOf(params[3]), textOf(params[2])]);
+  assert.is(ranked.length, visitors.length);
+  for (let i = 1; i < ranked.length; i++) {
+    const [a, b] = [ranked[i - 1], ranked[i]];
+    assert.ok((compare(a[0], b[0]) || b[1] - a[1] || compare(a[2], b[2])) < 0, 'topic, visitors descending, page');
+  }
 });
 
 // ---- Against the local Cassandra ----
@@ -305,6 +353,33 @@ serverTest('several windows in one call, read back with plain SELECTs by column 
     ['Comedy', DAY2, E3],
     ['Drama ✨', DAY1, E2],
   ]);
+});
+
+serverTest('a close of many windows, written twice, leaves each topic at its latest window and the index in window order', async () => {
+  const keyspace = `${KEYSPACE}_many`;
+  const config = { ...CONFIG, keyspace };
+  const ends = Array.from({ length: 12 }, (_, i) => E3 + (i + 20) * SLIDE);
+  // Action in every window; Comedy in every other one, so its latest is the last even one.
+  const windows = ends.map((end, i) => windowRows({
+    end,
+    visits: [[`c${i}`, 'Action', 'Heat', i + 1], ...(i % 2 === 0 ? [[`d${i}`, 'Comedy', 'Up', 1]] : [])],
+    visitors: [['Action', 'Heat', 1], ...(i % 2 === 0 ? [['Comedy', 'Up', 1]] : [])],
+  }));
+  const client = await adminClient();
+  try {
+    for (let pass = 0; pass < 2; pass++) {
+      await withSink((sink) => sink.write(windows, WHOLE, Infinity), config);
+      assert.equal(pick(await rowsOf('topic_latest_window', keyspace), 'topic', 'window_end'), [['Action', ends[11]], ['Comedy', ends[10]]]);
+      assert.equal(pick(await rowsOf('client_page_visits', keyspace), 'window_end', 'visits').map(([, visits]) => visits).sort((a, b) => a - b),
+        [1, 1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      const written = await client.execute(`SELECT window_end, WRITETIME(events) AS written FROM ${keyspace}.windows`);
+      const byEnd = written.rows.map((row) => [Number(row.window_end), Number(row.written)]).sort((a, b) => a[0] - b[0]);
+      assert.equal(byEnd.map(([end]) => end), ends);
+      assert.ok(byEnd.every(([, at], i) => i === 0 || at > byEnd[i - 1][1]), `pass ${pass}: each window indexed after the one before`);
+    }
+  } finally {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  }
 });
 
 serverTest('a replay with fewer rows leaves exactly the new rows in every table; other windows stay', async () => {

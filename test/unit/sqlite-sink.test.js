@@ -8,7 +8,7 @@ const Database = require('better-sqlite3');
 const { createSqliteSink } = require('../../dist/sinks/sqlite/sqlite-sink');
 const { SQLITE_READS } = require('../../dist/sinks/sqlite/sqlite-reader');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
-const { KeyOrder } = require('../../dist/sinks/sqlite/key-order');
+const { KeyOrder } = require('../../dist/sinks/key-order');
 const { mergedCloses, random } = require('../helpers/emissions');
 const { WHOLE, jobScope, deliveredThrough, TEST_IDENTITY } = require('../helpers/scopes');
 

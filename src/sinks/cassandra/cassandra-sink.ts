@@ -1,6 +1,7 @@
 import { type Client, policies } from 'cassandra-driver';
 import type { CassandraConfig } from './config';
 import type { JobIdentity } from '../identity';
+import { KeyOrder } from '../key-order';
 import type { PartitionScope, Sink } from '../sink';
 import { HEARTBEAT_MS, type StoreNames } from '../store-claim';
 import { connectClient } from './client';
@@ -12,7 +13,7 @@ import { createSchema } from './setup';
 import type { Session } from './session';
 import { type JobScope, follow, readPartitions, writeShare } from './shares';
 import { CassandraClaim, recordNothingDelivered, recordResetJob, refuseIfWritten } from './store-records';
-import { writeWindow } from './window-write';
+import { writeWindows } from './window-write';
 import { assertColumnsAlign, writeCql } from './writes';
 
 export interface CassandraSinkOptions {
@@ -62,7 +63,7 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
       // A renewal that fails is tried again at the next beat, well before the claim expires.
       heartbeat = setInterval(() => void renewing.heartbeat().catch(() => undefined), HEARTBEAT_MS);
       heartbeat.unref();
-      session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry };
+      session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry, order: new KeyOrder() };
     },
     async readPartitions(job) {
       return readPartitions(opened(), job);
@@ -76,7 +77,7 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
       }
       // A malformed window fails the call before anything of it is written.
       windows.forEach(assertColumnsAlign);
-      for (const window of windows) await writeWindow(current, window, `writing the window ending ${window.windowEnd} to ${keyspace}`);
+      await writeWindows(current, windows, (window) => `writing the window ending ${window.windowEnd} to ${keyspace}`);
     },
     async reset(job, partitionCount, rewind) {
       const client = await connect(config);

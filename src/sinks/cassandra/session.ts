@@ -1,4 +1,5 @@
 import type { Client } from 'cassandra-driver';
+import type { KeyOrder } from '../key-order';
 import { CONSISTENCY, type Read } from './client';
 import { forEachConcurrently } from './concurrency';
 import type { ReadCql } from './reads';
@@ -11,7 +12,7 @@ const MAX_IN_FLIGHT = 64;
 
 const OPTIONS = { prepare: true, consistency: CONSISTENCY, isIdempotent: true } as const;
 
-/** An open Cassandra sink: its connection, statements, write clock and retry budget. */
+/** An open Cassandra sink: its connection, statements, write clock, retry budget and row order. */
 export interface Session {
   readonly keyspace: string;
   readonly client: Client;
@@ -19,6 +20,8 @@ export interface Session {
   readonly reads: ReadCql;
   readonly clock: WriteClock;
   readonly retry: RetryPolicy;
+  /** The order rows go in batches; it keeps what it learnt of the writer's names from window to window. */
+  readonly order: KeyOrder;
 }
 
 /** Prepared reads, each retried on its own; `what` names the work in the error of one that gives up. */

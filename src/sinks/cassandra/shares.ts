@@ -6,7 +6,7 @@ import { forEachConcurrently } from './concurrency';
 import { type ShareSummary, decodePages, encodePages, mergePartials, splitByPartition, summaryOf } from './partials';
 import { completeThrough, deliveredOf, deliveredThrough, followThrough, holdsWholeWindow, statesAfterWrite } from '../partition-states';
 import { type Session, reader, sendAll } from './session';
-import { writeMergedWindow, writeWindow } from './window-write';
+import { writeMergedWindow, writeWindows } from './window-write';
 import { type Request, alone, assertColumnsAlign, planShareRows, topicsOf } from './writes';
 
 /** The scope of a job whose progress is kept: a Kafka job's, by group and topic. */
@@ -42,11 +42,22 @@ export async function writeShare(session: Session, windows: readonly WindowRows[
   if (closedThrough !== Infinity && !Number.isSafeInteger(closedThrough)) {
     throw new Error(`writing the share of ${where}: ${closedThrough} is not a window end in ms`);
   }
+  const whatOf = (window: WindowRows): string => `writing the share of ${where} of the window ending ${window.windowEnd}`;
+  // Windows held whole go in runs, each window's rows on their way while the one before is indexed.
+  let whole: WindowRows[] = [];
+  const writeHeldWhole = async (): Promise<void> => {
+    await writeWindows(session, whole, whatOf, (window) => markWhole(session, scope.job, window, whatOf(window)));
+    whole = [];
+  };
   for (const window of windows) {
-    const what = `writing the share of ${where} of the window ending ${window.windowEnd}`;
-    if (holdsWholeWindow(scope, window.windowEnd)) await writeWhole(session, scope.job, window, what);
-    else await sendAll(session, shareRequests(session, scope, window), what);
+    if (holdsWholeWindow(scope, window.windowEnd)) {
+      whole.push(window);
+      continue;
+    }
+    await writeHeldWhole();
+    await sendAll(session, shareRequests(session, scope, window), whatOf(window));
   }
+  await writeHeldWhole();
   // After the shares: a partition's progress never runs ahead of its durable shares.
   await sendAll(session, progressRequests(session, scope, statesAfterWrite(scope, windows, closedThrough, idle)), `recording the partitions of ${where}`);
   await mergeDelivered(session, scope, `merging the windows of ${where}`);
@@ -67,9 +78,8 @@ export async function follow(session: Session, scope: JobScope): Promise<number>
   return followThrough(states, scope.owned, scope.partitionCount);
 }
 
-/** Today's whole-window write, then its marker, so that no merge of stale shares replaces its rows. */
-async function writeWhole(session: Session, job: string, window: WindowRows, what: string): Promise<void> {
-  await writeWindow(session, window, what);
+/** After a window's whole write, its marker, so that no merge of stale shares replaces its rows. */
+async function markWhole(session: Session, job: string, window: WindowRows, what: string): Promise<void> {
   const params = [job, window.windowEnd, WHOLE_WINDOW, window.windowStart, window.events, window.windowTs];
   await sendAll(session, [alone({ query: session.writes.insertWholeMarker, params }, session.clock.next())], what);
 }
@@ -88,7 +98,7 @@ function shareRequests(session: Session, scope: JobScope, window: WindowRows): R
     const share = shares.get(partition);
     if (share === undefined || end <= deliveredOf(scope, partition)) return [];
     const summary = alone({ query: writes.insertPartial, params: partialParams(scope.job, end, summaryOf(window, partition, share)) }, t);
-    return [...planShareRows(writes, window, share, t), summary];
+    return [...planShareRows(writes, window, share, t, session.order), summary];
   });
   if (requests.length === 0) return [];
   return [...requests, alone({ query: writes.insertPending, params: [scope.job, end, window.windowStart] }, t)];

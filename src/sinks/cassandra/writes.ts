@@ -1,13 +1,11 @@
-import type { WindowRows } from '../../windows/window';
-import type { MergedPartials } from './partials';
+import { columnsOf, type WindowRows } from '../../windows/window';
+import type { KeyOrder } from '../key-order';
+import type { ClientRows, MergedPartials } from './partials';
+import { RowValues, type Statement, visitBatchesByBucket, visitorBatches } from './row-batches';
 import { CASSANDRA_TABLES, type CassandraTable } from './schema';
-import { CLIENT_BUCKETS, bucketOfBytes, dayOf } from './partitions';
-import { TextValues, bigintValue, intValue, textValue } from './values';
+import { CLIENT_BUCKETS, dayOf } from './partitions';
 
-export interface Statement {
-  readonly query: string;
-  readonly params: unknown[];
-}
+export type { Statement };
 
 /**
  * One request: a lone statement, or an unlogged batch whose statements all hit one partition. Its
@@ -18,13 +16,6 @@ export interface Request {
   readonly statements: readonly Statement[];
   readonly timestamp: number;
 }
-
-/**
- * Rows per single-partition batch: one mutation on the replica and far fewer requests (500 took a
- * third less server CPU than 100 for a 60k-row window). At most ~3 KiB a row, a batch stays well
- * under the 16 MiB mutation and frame limits; single-partition batches are exempt from batch size warnings.
- */
-const BATCH_ROWS = 500;
 
 function insertCql(keyspace: string, table: CassandraTable, columns = Object.keys(CASSANDRA_TABLES[table].columns)): string {
   const marks = columns.map(() => '?').join(', ');
@@ -67,65 +58,46 @@ export interface PreviousWrite {
 export type LatestChanges = ReadonlyMap<string, number | null>;
 
 /**
- * A window in two waves. `rows` deletes at `t` everything an earlier write of the window left and
- * inserts the new rows at t + 1, so the order requests land in does not matter. `index` then makes
- * the window findable (windows, topic_windows, topic_latest_window), so the recommender never finds a
- * window whose rows are still on their way.
+ * A window is written in two waves. Its rows (planRows) delete at `t` everything an earlier write of
+ * the window left and insert the new rows at t + 1, so the order requests land in does not matter.
+ * Its index (planIndex) then makes the window findable (windows, topic_windows, topic_latest_window),
+ * so the recommender never finds a window whose rows are still on their way.
  */
-export interface WindowPlan {
-  readonly rows: Request[];
-  readonly index: Request[];
-}
-
-export function planWindow(
-  cql: WriteCql,
-  window: WindowRows,
-  previousTopics: readonly string[],
-  latest: LatestChanges,
-  t: number,
-): WindowPlan {
+export function planRows(cql: WriteCql, window: WindowRows, previousTopics: readonly string[], t: number, order: KeyOrder): Request[] {
   const end = window.windowEnd;
   const deletes: Request[] = [
     { query: cql.deleteVisitors, params: [end] },
     ...Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => ({ query: cql.deleteVisits, params: [end, bucket] })),
     ...topicWindowDeletes(cql, end, previousTopics),
   ].map((statement) => alone(statement, t));
-  const rows = new RowValues(window);
-  const inserts = [...visitorBatches(cql, window, rows), ...visitBatches(cql, window, rows)];
-  return {
-    rows: [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))],
-    index: indexOf(cql, window, latest, t + 1),
-  };
+  const values = new RowValues(window);
+  const statics = (bucket: number) => visitsStatics(cql, values, bucket);
+  const inserts = [...visitorBatches(cql, window, values), ...visitBatchesByBucket(cql, window, values, order, statics)];
+  return [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))];
 }
 
 /**
- * A window merged from the partitions' shares, as planWindow but for client_page_visits: the shares
- * upserted those rows themselves, and no bucket is deleted, since a share's rows are the same whoever
- * writes them. Only the window's statics go there, into the buckets that hold rows (a static in an
- * empty partition would read as a row of nulls).
+ * The rows of a window merged from the partitions' shares, as planRows but for client_page_visits:
+ * the shares upserted those rows themselves, and no bucket is deleted, since a share's rows are the
+ * same whoever writes them. Only the window's statics go there, into the buckets that hold rows (a
+ * static in an empty partition would read as a row of nulls).
  */
-export function planMergedWindow(
-  cql: WriteCql,
-  window: MergedPartials,
-  previousTopics: readonly string[],
-  latest: LatestChanges,
-  t: number,
-): WindowPlan {
+export function planMergedRows(cql: WriteCql, window: MergedPartials, previousTopics: readonly string[], t: number): Request[] {
   const deletes = [{ query: cql.deleteVisitors, params: [window.windowEnd] }, ...topicWindowDeletes(cql, window.windowEnd, previousTopics)];
-  const rows = new RowValues(window);
-  const statics = window.buckets.map((bucket) => [visitsStatics(cql, rows, bucket)]);
-  const inserts = [...visitorBatches(cql, window, rows), ...statics];
-  return {
-    rows: [...deletes.map((statement) => alone(statement, t)), ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))],
-    index: indexOf(cql, window, latest, t + 1),
-  };
+  const values = new RowValues(window);
+  const statics = window.buckets.map((bucket) => [visitsStatics(cql, values, bucket)]);
+  const inserts = [...visitorBatches(cql, window, values), ...statics];
+  return [...deletes.map((statement) => alone(statement, t)), ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))];
 }
 
 /** One partition's share of a window's client_page_visits rows: upserts in bucket batches, no statics. */
-export function planShareRows(cql: WriteCql, window: WindowRows, share: WindowRows['clientPageVisits'], t: number): Request[] {
-  const batches = visitsByBucket(cql, share, new RowValues(window)).flatMap((statements) => chunks(statements, BATCH_ROWS));
-  return batches.map((statements) => ({ statements, timestamp: t }));
+export function planShareRows(cql: WriteCql, window: WindowRows, share: ClientRows, t: number, order: KeyOrder): Request[] {
+  const { windowStart, windowEnd, windowTs, events } = window;
+  const shareWindow: WindowRows = { windowStart, windowEnd, windowTs, events, clientPageVisits: share, pageUniqueVisitors: NO_PAGES };
+  return visitBatchesByBucket(cql, shareWindow, new RowValues(window), order).map((statements) => ({ statements, timestamp: t }));
 }
+
+const NO_PAGES: WindowRows['pageUniqueVisitors'] = { topics: [], pages: [], visitors: [] };
 
 /** What a window's page_unique_visitors and index rows are made of; a merged window has no client rows of its own. */
 export type WindowTotals = Omit<WindowRows, 'clientPageVisits' | 'columns'>;
@@ -134,8 +106,11 @@ function topicWindowDeletes(cql: WriteCql, end: number, previousTopics: readonly
   return previousTopics.map((topic) => ({ query: cql.deleteTopicWindow, params: [topic, dayOf(end), end] }));
 }
 
-/** windows, topic_windows and topic_latest_window: what makes the window findable. */
-function indexOf(cql: WriteCql, window: WindowTotals, latest: LatestChanges, timestamp: number): Request[] {
+/**
+ * windows, topic_windows and topic_latest_window: what makes the window findable, at `timestamp`,
+ * above its rows' (the deletes of topic_windows rows an earlier write listed went with them).
+ */
+export function planIndex(cql: WriteCql, window: WindowTotals, latest: LatestChanges, timestamp: number): Request[] {
   const end = window.windowEnd;
   const day = dayOf(end);
   const topics = topicsOf(window);
@@ -160,76 +135,14 @@ export function topicsOf(window: WindowTotals): string[] {
   return [...new Set(window.pageUniqueVisitors.topics)];
 }
 
-/** The values a window's row inserts share, in wire form (values.ts). */
-class RowValues {
-  readonly end: Buffer;
-  readonly start: Buffer;
-  readonly ts: Buffer;
-  readonly buckets = Array.from({ length: CLIENT_BUCKETS }, (_, bucket) => intValue(bucket));
-  readonly names = new TextValues();
-
-  constructor(window: WindowTotals) {
-    this.end = bigintValue(window.windowEnd);
-    this.start = bigintValue(window.windowStart);
-    this.ts = bigintValue(window.windowTs);
-  }
-}
-
-function visitorBatches(cql: WriteCql, window: WindowTotals, values: RowValues): Statement[][] {
-  const { topics, pages, visitors } = window.pageUniqueVisitors;
-  const { end, names } = values;
-  const statements = topics.map((topic, i) => ({
-    query: cql.insertVisitors,
-    params: [end, names.of(topic), names.of(pages[i]), intValue(visitors[i])],
-  }));
-  const statics = { query: cql.insertVisitorsStatic, params: [end, values.start, values.ts] };
-  return withStatics(chunks(statements, BATCH_ROWS), statics);
-}
-
-function visitBatches(cql: WriteCql, window: WindowRows, values: RowValues): Statement[][] {
-  return visitsByBucket(cql, window.clientPageVisits, values).flatMap((statements, bucket) =>
-    withStatics(chunks(statements, BATCH_ROWS), visitsStatics(cql, values, bucket)));
-}
-
-/** Row inserts of client_page_visits, by bucket. */
-function visitsByBucket(cql: WriteCql, rows: WindowRows['clientPageVisits'], values: RowValues): Statement[][] {
-  const { clientIds, topics, pages, visits } = rows;
-  const { end, buckets, names } = values;
-  const byBucket: Statement[][] = Array.from({ length: CLIENT_BUCKETS }, () => []);
-  clientIds.forEach((clientId, i) => {
-    const client = textValue(clientId);
-    const bucket = bucketOfBytes(client);
-    byBucket[bucket].push({
-      query: cql.insertVisits,
-      params: [end, buckets[bucket], client, names.of(topics[i]), names.of(pages[i]), intValue(visits[i])],
-    });
-  });
-  return byBucket;
-}
-
 function visitsStatics(cql: WriteCql, values: RowValues, bucket: number): Statement {
   return { query: cql.insertVisitsStatic, params: [values.end, values.buckets[bucket], values.start, values.ts] };
 }
 
-/** The partition's static columns ride in its first batch. */
-function withStatics(batches: Statement[][], statics: Statement): Statement[][] {
-  if (batches.length > 0) batches[0].unshift(statics);
-  return batches;
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
-}
-
-/** Parallel column arrays of unequal length are an upstream bug: refuse the window whole. */
+/**
+ * Parallel column arrays of unequal length are an upstream bug: refuse the window whole. The writer's
+ * merged windows carry their columns, aligned by construction; columnsOf checks a window built by hand.
+ */
 export function assertColumnsAlign(window: WindowRows): void {
-  const { clientIds, topics, pages, visits } = window.clientPageVisits;
-  const visitors = window.pageUniqueVisitors;
-  const lengths = [clientIds.length, topics.length, pages.length, visits.length];
-  const pageLengths = [visitors.topics.length, visitors.pages.length, visitors.visitors.length];
-  if (new Set(lengths).size > 1 || new Set(pageLengths).size > 1) {
-    throw new Error(`window ending ${window.windowEnd}: its column arrays differ in length`);
-  }
+  columnsOf(window);
 }

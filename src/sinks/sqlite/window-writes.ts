@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { columnsOf, type WindowColumns, type WindowRows } from '../../windows/window';
 import { holdsWholeWindow, statesAfterWrite } from '../partition-states';
 import type { PartitionScope, PartitionState } from '../sink';
-import { KeyOrder } from './key-order';
+import { KeyOrder } from '../key-order';
 import { type TableName, TABLE_NAMES, columnsOf as tableColumns } from './schema';
 
 /**

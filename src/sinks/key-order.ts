@@ -1,11 +1,13 @@
-import type { Names, WindowColumns } from '../../windows/window';
+import type { Names, WindowColumns } from '../windows/window';
 
 /**
- * The order the SQLite sink inserts a window's rows in: that of the tables' primary keys after
- * window_end (client_id, topic, page; topic, page), so each insert lands just after the one before,
- * at the end of the tree, instead of at a random leaf of the window's part of it. Only a matter of
- * speed — any order gives the same table — so strings compare as JavaScript compares them (UTF-16
- * code units), which differs from SQLite's byte order only past U+FFFF.
+ * The order the SQLite and Cassandra sinks write a window's rows in: that of the tables' keys after
+ * window_end (client_id, topic, page; topic, page). SQLite: each insert lands just after the one
+ * before, at the end of the tree, instead of at a random leaf of the window's part of it. Cassandra:
+ * a batch of one partition's rows arrives in clustering order, so the node builds its update and
+ * merges it into the memtable without sorting. Only a matter of speed — any order gives the same
+ * table — so strings compare as JavaScript compares them (UTF-16 code units), which differs from
+ * the stores' UTF-8 byte order only past U+FFFF.
  */
 export class KeyOrder {
   private readonly ranks = new WeakMap<Names, Ranks>();
