@@ -20,9 +20,17 @@ export class KeyOrder {
    * `rows[i]` is a row number within that run's `rows` (from ≤ row < to).
    */
   visits(columns: WindowColumns): { runs: Uint32Array; rows: Uint32Array } {
-    const sorted = columns.visits.map((run) => this.sortRun(run.names, run.rows, run.from, run.to));
+    const sorted = this.visitsByRun(columns);
     if (sorted.length === 1) return { runs: new Uint32Array(sorted[0].length), rows: sorted[0] };
     return mergeRuns(columns, sorted);
+  }
+
+  /**
+   * Each run's client_page_visits row numbers in key order, the runs not merged: `[run][i]` is a row
+   * number within columns.visits[run]. Runs are shards, whose clients are disjoint.
+   */
+  visitsByRun(columns: WindowColumns): Uint32Array[] {
+    return columns.visits.map((run) => this.sortRun(run.names, run.rows, run.from, run.to));
   }
 
   /** page_unique_visitors rows (indexes into columns.visitors) in key order: topic, then page. */

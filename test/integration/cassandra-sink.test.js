@@ -13,7 +13,11 @@ const { forEachConcurrently } = require('../../dist/sinks/cassandra/concurrency'
 const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/sinks/cassandra/partitions');
 const { planIndex, planRows, writeCql } = require('../../dist/sinks/cassandra/writes');
 const { KeyOrder } = require('../../dist/sinks/key-order');
-const { BATCH_BYTES } = require('../../dist/sinks/cassandra/row-batches');
+const { BATCH_BYTES, NameBytes } = require('../../dist/sinks/cassandra/row-batches');
+const { EncodedBatch } = require('../../dist/sinks/cassandra/encoded-batch');
+const { BatchRequest } = require('cassandra-driver/lib/requests');
+const { DefaultExecutionOptions } = require('cassandra-driver/lib/execution-options');
+const Encoder = require('cassandra-driver/lib/encoder');
 const { CASSANDRA_TABLE_NAMES } = require('../../dist/sinks/cassandra/schema');
 const { WHOLE, TEST_IDENTITY } = require('../helpers/scopes');
 
@@ -156,13 +160,14 @@ test('walkBackDays reads newest day first, stops when it has enough, and never p
 /** A row insert's parameter, which the plan carries in wire form (bigint 8 bytes, int 4, text UTF-8). */
 const numberOf = (param) => (param.length === 8 ? Number(param.readBigInt64BE()) : param.readInt32BE());
 const textOf = (param) => param.toString('utf8');
+const encoding = () => ({ order: new KeyOrder(), names: new NameBytes() });
 
 test('every batch of a window plan holds one partition, and replay deletes come at t, inserts at t + 1', () => {
   const cql = writeCql('ks');
   const visits = Array.from({ length: 1000 }, (_, i) => [`client ${i % 300}`, `T${i % 3}`, `page ${i}`, 1]);
   const visitors = Array.from({ length: 250 }, (_, i) => [`T${i % 3}`, `page ${i}`, 1]);
   const window = windowRows({ end: 10 * SLIDE, visits, visitors });
-  const plan = { rows: planRows(cql, window, ['T0', 'Old'], 1000, new KeyOrder()), index: planIndex(cql, window, new Map([['T1', 10 * SLIDE]]), 1002) };
+  const plan = { rows: planRows(cql, window, ['T0', 'Old'], 1000, encoding()), index: planIndex(cql, window, new Map([['T1', 10 * SLIDE]]), 1002) };
   assert.ok(plan.index.length > 0 && plan.index.every(({ timestamp }) => timestamp === 1002), 'the index at a time of its own');
   let rows = 0;
   for (const { statements, timestamp } of plan.rows) {
@@ -188,6 +193,35 @@ test('every batch of a window plan holds one partition, and replay deletes come 
   assert.is(deletes.length, 1 + CLIENT_BUCKETS + 2, 'one per visitors partition, visit bucket and earlier topic');
 });
 
+test('an encoded batch is the frame the driver writes for the same statements, byte for byte, and refuses values not in wire form', () => {
+  const client = new cassandra.Client({ contactPoints: [CASSANDRA_CONTACT], localDataCenter: LOCAL_DC });
+  const blob = { type: { code: types.dataTypes.blob } };
+  const prepared = new Map([
+    ['INSERT a', { queryId: Buffer.from('0123456789abcdef'), meta: { columns: [blob, blob, blob] } }],
+    ['INSERT b', { queryId: Buffer.from('fedcba98'), meta: { columns: [blob, blob] } }],
+  ]);
+  const statements = [
+    { query: 'INSERT b', params: [Buffer.from([1, 2, 3]), Buffer.alloc(0)] },
+    ...Array.from({ length: 300 }, (_, i) => ({ query: 'INSERT a', params: [Buffer.from(`client ${i} é`), Buffer.alloc(8, i), Buffer.alloc(4, 7)] })),
+  ];
+  const items = statements.map((statement) => ({ ...statement, ...prepared.get(statement.query) }));
+  for (const timestamp of [1_485_352_800_000_123, undefined]) {
+    const options = DefaultExecutionOptions.create({ prepare: true, logged: false, consistency: types.consistencies.localQuorum, timestamp }, client);
+    for (const version of [3, 4, types.protocolVersion.dseV2]) {
+      const encoder = new Encoder(version, client.options);
+      const ours = new EncodedBatch(statements, prepared, options).write(encoder, 77);
+      const drivers = new BatchRequest(items, options).write(encoder, 77);
+      // Without a timestamp of the caller's, each write takes a fresh one of the driver's generator: compare all but it.
+      const compared = timestamp === undefined ? ours.length - 8 : ours.length;
+      assert.equal(ours.subarray(0, compared), drivers.subarray(0, compared), `protocol ${version}`);
+      assert.is(ours.length, drivers.length);
+    }
+  }
+  const options = DefaultExecutionOptions.create({ prepare: true, logged: false }, client);
+  assert.throws(() => new EncodedBatch([{ query: 'INSERT b', params: ['text', Buffer.alloc(1)] }], prepared, options).write(new Encoder(4, client.options), 1),
+    /in wire form/);
+});
+
 test('a batch holds its partition\'s rows in clustering order, a partition no more batches than its bytes need', () => {
   const cql = writeCql('ks');
   const next = ((seed) => () => ((seed = (seed * 16807) % 2147483647) / 2147483647))(7);
@@ -195,7 +229,7 @@ test('a batch holds its partition\'s rows in clustering order, a partition no mo
   // Long pages: a bucket of about 500 rows carries about 1 MiB of values, more than one batch takes.
   const visits = Array.from({ length: 8000 }, (_, i) => [`c${Math.floor(next() * 1e6)}-${i}`, `T${i % 3}`, `${long} ${Math.floor(next() * 50)}`, 1 + (i % 4)]);
   const visitors = Array.from({ length: 300 }, (_, i) => [`T${i % 3}`, `page ${Math.floor(next() * 1e4)} ${i}`, 1 + Math.floor(next() * 5)]);
-  const plan = { rows: planRows(cql, windowRows({ end: 10 * SLIDE, visits, visitors }), [], 1000, new KeyOrder()) };
+  const plan = { rows: planRows(cql, windowRows({ end: 10 * SLIDE, visits, visitors }), [], 1000, encoding()) };
   const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
   const batchesOf = new Map();
   const inserted = [];
@@ -220,7 +254,7 @@ test('a batch holds its partition\'s rows in clustering order, a partition no mo
   }
   // Short rows, as a real window's: each bucket is one batch, its statics first.
   const short = Array.from({ length: 4000 }, (_, i) => [`client ${i}`, `T${i % 3}`, `page ${i % 40}`, 1]);
-  const shortRows = planRows(cql, windowRows({ end: 11 * SLIDE, visits: short, visitors }), [], 2000, new KeyOrder());
+  const shortRows = planRows(cql, windowRows({ end: 11 * SLIDE, visits: short, visitors }), [], 2000, encoding());
   const visitBatches = shortRows.filter(({ statements }) => statements.some(({ query }) => query === cql.insertVisits));
   assert.is(visitBatches.length, new Set(short.map(([client]) => bucketOf(client))).size);
   assert.ok(visitBatches.every(({ statements }) => statements[0].query === cql.insertVisitsStatic));

@@ -2,6 +2,7 @@ import { type Client, policies } from 'cassandra-driver';
 import type { CassandraConfig } from './config';
 import type { JobIdentity } from '../identity';
 import { KeyOrder } from '../key-order';
+import { NameBytes } from './row-batches';
 import type { PartitionScope, Sink } from '../sink';
 import { HEARTBEAT_MS, type StoreNames } from '../store-claim';
 import { connectClient } from './client';
@@ -63,7 +64,8 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
       // A renewal that fails is tried again at the next beat, well before the claim expires.
       heartbeat = setInterval(() => void renewing.heartbeat().catch(() => undefined), HEARTBEAT_MS);
       heartbeat.unref();
-      session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry, order: new KeyOrder() };
+      const encoding = { order: new KeyOrder(), names: new NameBytes() };
+      session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry, encoding };
     },
     async readPartitions(job) {
       return readPartitions(opened(), job);

@@ -1,4 +1,4 @@
-import { columnsOf, type WindowRows } from '../../windows/window';
+import { columnsOf, type Names, type WindowRows } from '../../windows/window';
 import type { KeyOrder } from '../key-order';
 import { CLIENT_BUCKETS, bucketOfBytes } from './partitions';
 import { TextValues, bigintValue, intValue, textValue } from './values';
@@ -44,6 +44,30 @@ export class RowValues {
   }
 }
 
+/**
+ * The UTF-8 bytes of the writer's topic and page names, each encoded once and kept while its names
+ * are (a shard's names grow; a reset starts a new object), instead of looked up by text in every row.
+ */
+export class NameBytes {
+  private readonly byNames = new WeakMap<Names, { topics: Buffer[]; pages: Buffer[] }>();
+
+  topic(names: Names, page: number): Buffer {
+    const { topics } = this.of(names);
+    return (topics[page] ??= textValue(names.topics[page]));
+  }
+
+  page(names: Names, page: number): Buffer {
+    const { pages } = this.of(names);
+    return (pages[page] ??= textValue(names.pages[page]));
+  }
+
+  private of(names: Names): { topics: Buffer[]; pages: Buffer[] } {
+    let bytes = this.byNames.get(names);
+    if (bytes === undefined) this.byNames.set(names, (bytes = { topics: [], pages: [] }));
+    return bytes;
+  }
+}
+
 /** One partition's statements, cut into batches of at most BATCH_BYTES of values. */
 class PartitionBatches {
   readonly batches: Statement[][] = [];
@@ -61,37 +85,43 @@ class PartitionBatches {
   }
 }
 
+/** How a window's client rows are put in order and their names encoded: kept by the sink from window to window. */
+export interface RowEncoding {
+  readonly order: KeyOrder;
+  readonly names: NameBytes;
+}
+
 /**
- * client_page_visits inserts by bucket, each bucket's rows in key order; `statics(bucket)` is the
- * bucket's first statement when given. Empty buckets have no batch.
+ * client_page_visits inserts by bucket, each bucket's rows in key order shard by shard (shards own
+ * disjoint clients, so a batch is at most one sorted run a shard, which the node merges in one pass);
+ * `statics(bucket)` is the bucket's first statement when given. Empty buckets have no batch.
  */
 export function visitBatchesByBucket(
   cql: { readonly insertVisits: string },
   window: WindowRows,
   values: RowValues,
-  order: KeyOrder,
+  encoding: RowEncoding,
   statics?: (bucket: number) => Statement,
 ): Statement[][] {
   const columns = columnsOf(window);
-  const inOrder = order.visits(columns);
-  const { end, buckets, names } = values;
+  const { end, buckets } = values;
   const byBucket: (PartitionBatches | undefined)[] = new Array(CLIENT_BUCKETS);
-  for (let i = 0; i < inOrder.rows.length; i++) {
-    const run = columns.visits[inOrder.runs[i]];
-    const r = 3 * inOrder.rows[i];
-    const page = run.rows[r + 1];
-    const client = textValue(run.names.clients[run.rows[r]]);
-    const bucket = bucketOfBytes(client);
-    let partition = byBucket[bucket];
-    if (partition === undefined) {
-      byBucket[bucket] = partition = new PartitionBatches();
-      if (statics !== undefined) partition.add(statics(bucket));
+  encoding.order.visitsByRun(columns).forEach((inOrder, r) => {
+    const { names, rows } = columns.visits[r];
+    for (let i = 0; i < inOrder.length; i++) {
+      const row = 3 * inOrder[i];
+      const page = rows[row + 1];
+      const client = textValue(names.clients[rows[row]]);
+      const bucket = bucketOfBytes(client);
+      let partition = byBucket[bucket];
+      if (partition === undefined) {
+        byBucket[bucket] = partition = new PartitionBatches();
+        if (statics !== undefined) partition.add(statics(bucket));
+      }
+      const params = [end, buckets[bucket], client, encoding.names.topic(names, page), encoding.names.page(names, page), intValue(rows[row + 2])];
+      partition.add({ query: cql.insertVisits, params });
     }
-    partition.add({
-      query: cql.insertVisits,
-      params: [end, buckets[bucket], client, names.of(run.names.topics[page]), names.of(run.names.pages[page]), intValue(run.rows[r + 2])],
-    });
-  }
+  });
   return byBucket.flatMap((partition) => partition?.batches ?? []);
 }
 

@@ -1,7 +1,8 @@
 import type { Client } from 'cassandra-driver';
-import type { KeyOrder } from '../key-order';
 import { CONSISTENCY, type Read } from './client';
 import { forEachConcurrently } from './concurrency';
+import type { RowEncoding } from './row-batches';
+import { sendEncodedBatch } from './encoded-batch';
 import type { ReadCql } from './reads';
 import { type RetryPolicy, withRetry } from './retry';
 import type { WriteClock } from './write-clock';
@@ -12,7 +13,7 @@ const MAX_IN_FLIGHT = 64;
 
 const OPTIONS = { prepare: true, consistency: CONSISTENCY, isIdempotent: true } as const;
 
-/** An open Cassandra sink: its connection, statements, write clock, retry budget and row order. */
+/** An open Cassandra sink: its connection, statements, write clock, retry budget and row encoding. */
 export interface Session {
   readonly keyspace: string;
   readonly client: Client;
@@ -20,8 +21,8 @@ export interface Session {
   readonly reads: ReadCql;
   readonly clock: WriteClock;
   readonly retry: RetryPolicy;
-  /** The order rows go in batches; it keeps what it learnt of the writer's names from window to window. */
-  readonly order: KeyOrder;
+  /** The order rows go in batches and their names' bytes, kept from window to window. */
+  readonly encoding: RowEncoding;
 }
 
 /** Prepared reads, each retried on its own; `what` names the work in the error of one that gives up. */
@@ -36,5 +37,5 @@ export function sendAll(session: Session, requests: readonly Request[], what: st
 
 function send(client: Client, { statements, timestamp }: Request): Promise<unknown> {
   if (statements.length === 1) return client.execute(statements[0].query, statements[0].params, { ...OPTIONS, timestamp });
-  return client.batch([...statements], { ...OPTIONS, timestamp, logged: false });
+  return sendEncodedBatch(client, statements, { ...OPTIONS, timestamp });
 }

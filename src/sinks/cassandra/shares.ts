@@ -98,7 +98,7 @@ function shareRequests(session: Session, scope: JobScope, window: WindowRows): R
     const share = shares.get(partition);
     if (share === undefined || end <= deliveredOf(scope, partition)) return [];
     const summary = alone({ query: writes.insertPartial, params: partialParams(scope.job, end, summaryOf(window, partition, share)) }, t);
-    return [...planShareRows(writes, window, share, t, session.order), summary];
+    return [...planShareRows(writes, window, share, t, session.encoding), summary];
   });
   if (requests.length === 0) return [];
   return [...requests, alone({ query: writes.insertPending, params: [scope.job, end, window.windowStart] }, t)];

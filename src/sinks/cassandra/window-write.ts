@@ -28,7 +28,7 @@ export async function writeWindows(
   after?: (window: WindowRows) => Promise<void>,
 ): Promise<void> {
   const rowsOf = (window: WindowRows): Promise<RowsWritten> =>
-    writeRows(session, window, whatOf(window), (previous, t) => planRows(session.writes, window, previous, t, session.order));
+    writeRows(session, window, whatOf(window), (previous, t) => planRows(session.writes, window, previous, t, session.encoding));
   const started: Promise<RowsWritten>[] = [];
   const start = (i: number): void => {
     if (i >= windows.length) return;

@@ -1,7 +1,6 @@
 import { columnsOf, type WindowRows } from '../../windows/window';
-import type { KeyOrder } from '../key-order';
 import type { ClientRows, MergedPartials } from './partials';
-import { RowValues, type Statement, visitBatchesByBucket, visitorBatches } from './row-batches';
+import { type RowEncoding, RowValues, type Statement, visitBatchesByBucket, visitorBatches } from './row-batches';
 import { CASSANDRA_TABLES, type CassandraTable } from './schema';
 import { CLIENT_BUCKETS, dayOf } from './partitions';
 
@@ -63,7 +62,7 @@ export type LatestChanges = ReadonlyMap<string, number | null>;
  * Its index (planIndex) then makes the window findable (windows, topic_windows, topic_latest_window),
  * so the recommender never finds a window whose rows are still on their way.
  */
-export function planRows(cql: WriteCql, window: WindowRows, previousTopics: readonly string[], t: number, order: KeyOrder): Request[] {
+export function planRows(cql: WriteCql, window: WindowRows, previousTopics: readonly string[], t: number, encoding: RowEncoding): Request[] {
   const end = window.windowEnd;
   const deletes: Request[] = [
     { query: cql.deleteVisitors, params: [end] },
@@ -72,7 +71,7 @@ export function planRows(cql: WriteCql, window: WindowRows, previousTopics: read
   ].map((statement) => alone(statement, t));
   const values = new RowValues(window);
   const statics = (bucket: number) => visitsStatics(cql, values, bucket);
-  const inserts = [...visitorBatches(cql, window, values), ...visitBatchesByBucket(cql, window, values, order, statics)];
+  const inserts = [...visitorBatches(cql, window, values), ...visitBatchesByBucket(cql, window, values, encoding, statics)];
   return [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))];
 }
 
@@ -91,10 +90,10 @@ export function planMergedRows(cql: WriteCql, window: MergedPartials, previousTo
 }
 
 /** One partition's share of a window's client_page_visits rows: upserts in bucket batches, no statics. */
-export function planShareRows(cql: WriteCql, window: WindowRows, share: ClientRows, t: number, order: KeyOrder): Request[] {
+export function planShareRows(cql: WriteCql, window: WindowRows, share: ClientRows, t: number, encoding: RowEncoding): Request[] {
   const { windowStart, windowEnd, windowTs, events } = window;
   const shareWindow: WindowRows = { windowStart, windowEnd, windowTs, events, clientPageVisits: share, pageUniqueVisitors: NO_PAGES };
-  return visitBatchesByBucket(cql, shareWindow, new RowValues(window), order).map((statements) => ({ statements, timestamp: t }));
+  return visitBatchesByBucket(cql, shareWindow, new RowValues(window), encoding).map((statements) => ({ statements, timestamp: t }));
 }
 
 const NO_PAGES: WindowRows['pageUniqueVisitors'] = { topics: [], pages: [], visitors: [] };
