@@ -11,9 +11,10 @@ const { withRetry, isTransient, backoffMs } = require('../../dist/sinks/cassandr
 const { createWriteClock } = require('../../dist/sinks/cassandra/write-clock');
 const { forEachConcurrently } = require('../../dist/sinks/cassandra/concurrency');
 const { bucketOf, dayOf, walkBackDays, CLIENT_BUCKETS, DAY_MS, WALK_BACK_DAYS } = require('../../dist/sinks/cassandra/partitions');
-const { planIndex, planRows, writeCql } = require('../../dist/sinks/cassandra/writes');
+const { batchedInserts, planIndex, planRows, writeCql } = require('../../dist/sinks/cassandra/writes');
 const { KeyOrder } = require('../../dist/sinks/key-order');
-const { BATCH_BYTES, NameBytes } = require('../../dist/sinks/cassandra/row-batches');
+const { NameBytes } = require('../../dist/sinks/cassandra/row-batches');
+const { BATCH_BYTES, PartitionBatches } = require('../../dist/sinks/cassandra/statement-bytes');
 const { EncodedBatch } = require('../../dist/sinks/cassandra/encoded-batch');
 const { BatchRequest } = require('cassandra-driver/lib/requests');
 const { DefaultExecutionOptions } = require('cassandra-driver/lib/execution-options');
@@ -160,17 +161,46 @@ test('walkBackDays reads newest day first, stops when it has enough, and never p
 /** A row insert's parameter, which the plan carries in wire form (bigint 8 bytes, int 4, text UTF-8). */
 const numberOf = (param) => (param.length === 8 ? Number(param.readBigInt64BE()) : param.readInt32BE());
 const textOf = (param) => param.toString('utf8');
-const encoding = () => ({ order: new KeyOrder(), names: new NameBytes() });
+/** Stand-ins for the ids the node gives the batched inserts when the sink prepares them. */
+const idsOf = (cql) => new Map(batchedInserts(cql).map((query, i) => [query, Buffer.alloc(16, i + 1)]));
+const encoding = (cql) => ({ order: new KeyOrder(), names: new NameBytes(), ids: idsOf(cql) });
+
+/** The statements of a planned request: a lone one, or the rows of an encoded batch, decoded. */
+function statementsOf(request, cql) {
+  if (request.rows === undefined) return [request.statement];
+  const queryOf = new Map([...idsOf(cql)].map(([query, id]) => [id.toString('hex'), query]));
+  const { statements: bytes, count } = request.rows;
+  const statements = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    assert.is(bytes[at], 1, 'a prepared statement');
+    const idLength = bytes.readUInt16BE(at + 1);
+    const query = queryOf.get(bytes.subarray(at + 3, at + 3 + idLength).toString('hex'));
+    const values = bytes.readUInt16BE(at + 3 + idLength);
+    at += 5 + idLength;
+    const params = [];
+    for (let k = 0; k < values; k++) {
+      const length = bytes.readInt32BE(at);
+      params.push(bytes.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    statements.push({ query, params });
+  }
+  assert.is(at, bytes.length, 'the statements fill the batch');
+  return statements;
+}
 
 test('every batch of a window plan holds one partition, and replay deletes come at t, inserts at t + 1', () => {
   const cql = writeCql('ks');
   const visits = Array.from({ length: 1000 }, (_, i) => [`client ${i % 300}`, `T${i % 3}`, `page ${i}`, 1]);
   const visitors = Array.from({ length: 250 }, (_, i) => [`T${i % 3}`, `page ${i}`, 1]);
   const window = windowRows({ end: 10 * SLIDE, visits, visitors });
-  const plan = { rows: planRows(cql, window, ['T0', 'Old'], 1000, encoding()), index: planIndex(cql, window, new Map([['T1', 10 * SLIDE]]), 1002) };
+  const plan = { rows: planRows(cql, window, ['T0', 'Old'], 1000, encoding(cql)), index: planIndex(cql, window, new Map([['T1', 10 * SLIDE]]), 1002) };
   assert.ok(plan.index.length > 0 && plan.index.every(({ timestamp }) => timestamp === 1002), 'the index at a time of its own');
   let rows = 0;
-  for (const { statements, timestamp } of plan.rows) {
+  for (const request of plan.rows) {
+    const { timestamp } = request;
+    const statements = statementsOf(request, cql);
     const partitions = new Set(statements.map(({ query, params }) => {
       if (query === cql.insertVisits || query === cql.insertVisitsStatic) return `visits ${numberOf(params[0])} ${numberOf(params[1])}`;
       if (query === cql.insertVisitors || query === cql.insertVisitorsStatic) return `visitors ${numberOf(params[0])}`;
@@ -186,7 +216,7 @@ test('every batch of a window plan holds one partition, and replay deletes come 
     }
   }
   assert.is(rows, 1000);
-  const rowStatements = plan.rows.flatMap((request) => request.statements);
+  const rowStatements = plan.rows.flatMap((request) => statementsOf(request, cql));
   const statics = rowStatements.filter(({ query }) => query === cql.insertVisitsStatic || query === cql.insertVisitorsStatic);
   assert.is(statics.length, new Set(visits.map(([client]) => bucketOf(client))).size + 1, 'window times once a partition');
   const deletes = rowStatements.filter(({ query }) => query.startsWith('DELETE'));
@@ -205,11 +235,15 @@ test('an encoded batch is the frame the driver writes for the same statements, b
     ...Array.from({ length: 300 }, (_, i) => ({ query: 'INSERT a', params: [Buffer.from(`client ${i} é`), Buffer.alloc(8, i), Buffer.alloc(4, 7)] })),
   ];
   const items = statements.map((statement) => ({ ...statement, ...prepared.get(statement.query) }));
+  const batch = new PartitionBatches(new Map([...prepared].map(([query, { queryId }]) => [query, queryId])), statements[0]);
+  statements.forEach((statement) => batch.add(statement));
+  const [rows, ...more] = batch.finish();
+  assert.is(more.length, 0);
   for (const timestamp of [1_485_352_800_000_123, undefined]) {
     const options = DefaultExecutionOptions.create({ prepare: true, logged: false, consistency: types.consistencies.localQuorum, timestamp }, client);
     for (const version of [3, 4, types.protocolVersion.dseV2]) {
       const encoder = new Encoder(version, client.options);
-      const ours = new EncodedBatch(statements, prepared, options).write(encoder, 77);
+      const ours = new EncodedBatch(rows, options).write(encoder, 77);
       const drivers = new BatchRequest(items, options).write(encoder, 77);
       // Without a timestamp of the caller's, each write takes a fresh one of the driver's generator: compare all but it.
       const compared = timestamp === undefined ? ours.length - 8 : ours.length;
@@ -217,9 +251,7 @@ test('an encoded batch is the frame the driver writes for the same statements, b
       assert.is(ours.length, drivers.length);
     }
   }
-  const options = DefaultExecutionOptions.create({ prepare: true, logged: false }, client);
-  assert.throws(() => new EncodedBatch([{ query: 'INSERT b', params: ['text', Buffer.alloc(1)] }], prepared, options).write(new Encoder(4, client.options), 1),
-    /in wire form/);
+  assert.throws(() => batch.add({ query: 'INSERT b', params: ['text', Buffer.alloc(1)] }), /in wire form/);
 });
 
 test('a batch holds its partition\'s rows in clustering order, a partition no more batches than its bytes need', () => {
@@ -229,12 +261,13 @@ test('a batch holds its partition\'s rows in clustering order, a partition no mo
   // Long pages: a bucket of about 500 rows carries about 1 MiB of values, more than one batch takes.
   const visits = Array.from({ length: 8000 }, (_, i) => [`c${Math.floor(next() * 1e6)}-${i}`, `T${i % 3}`, `${long} ${Math.floor(next() * 50)}`, 1 + (i % 4)]);
   const visitors = Array.from({ length: 300 }, (_, i) => [`T${i % 3}`, `page ${Math.floor(next() * 1e4)} ${i}`, 1 + Math.floor(next() * 5)]);
-  const plan = { rows: planRows(cql, windowRows({ end: 10 * SLIDE, visits, visitors }), [], 1000, encoding()) };
+  const plan = { rows: planRows(cql, windowRows({ end: 10 * SLIDE, visits, visitors }), [], 1000, encoding(cql)) };
   const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
   const batchesOf = new Map();
   const inserted = [];
-  for (const { statements } of plan.rows) {
-    const rows = statements.filter(({ query }) => query === cql.insertVisits);
+  for (const request of plan.rows) {
+    if (request.rows !== undefined) assert.ok(request.rows.statements.length <= BATCH_BYTES, 'a batch within its bytes');
+    const rows = statementsOf(request, cql).filter(({ query }) => query === cql.insertVisits);
     if (rows.length === 0) continue;
     const key = rows.map(({ params }) => [textOf(params[2]), textOf(params[3]), textOf(params[4])]);
     for (let i = 1; i < key.length; i++) {
@@ -254,11 +287,11 @@ test('a batch holds its partition\'s rows in clustering order, a partition no mo
   }
   // Short rows, as a real window's: each bucket is one batch, its statics first.
   const short = Array.from({ length: 4000 }, (_, i) => [`client ${i}`, `T${i % 3}`, `page ${i % 40}`, 1]);
-  const shortRows = planRows(cql, windowRows({ end: 11 * SLIDE, visits: short, visitors }), [], 2000, encoding());
-  const visitBatches = shortRows.filter(({ statements }) => statements.some(({ query }) => query === cql.insertVisits));
+  const shortRows = planRows(cql, windowRows({ end: 11 * SLIDE, visits: short, visitors }), [], 2000, encoding(cql));
+  const visitBatches = shortRows.map((request) => statementsOf(request, cql)).filter((statements) => statements.some(({ query }) => query === cql.insertVisits));
   assert.is(visitBatches.length, new Set(short.map(([client]) => bucketOf(client))).size);
-  assert.ok(visitBatches.every(({ statements }) => statements[0].query === cql.insertVisitsStatic));
-  const ranked = plan.rows.flatMap(({ statements }) => statements).filter(({ query }) => query === cql.insertVisitors)
+  assert.ok(visitBatches.every((statements) => statements[0].query === cql.insertVisitsStatic));
+  const ranked = plan.rows.flatMap((request) => statementsOf(request, cql)).filter(({ query }) => query === cql.insertVisitors)
     .map(({ params }) => [textOf(params[1]), numberOf(params[3]), textOf(params[2])]);
   assert.is(ranked.length, visitors.length);
   for (let i = 1; i < ranked.length; i++) {

@@ -8,14 +8,16 @@ import { HEARTBEAT_MS, type StoreNames } from '../store-claim';
 import { connectClient } from './client';
 import { createWriteClock } from './write-clock';
 import { readCql } from './reads';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry';
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from './retry';
+import { preparedIds } from './encoded-batch';
+import type { PreparedIds } from './statement-bytes';
 import { CASSANDRA_TABLE_NAMES, assertKeyspaceName } from './schema';
 import { createSchema } from './setup';
 import type { Session } from './session';
 import { type JobScope, follow, readPartitions, writeShare } from './shares';
 import { CassandraClaim, recordNothingDelivered, recordResetJob, refuseIfWritten } from './store-records';
 import { writeWindows } from './window-write';
-import { assertColumnsAlign, writeCql } from './writes';
+import { assertColumnsAlign, batchedInserts, writeCql } from './writes';
 
 export interface CassandraSinkOptions {
   readonly retry?: RetryPolicy;
@@ -52,10 +54,13 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
     keepsProgress: true,
     async open() {
       const client = await connect(config);
+      const writes = writeCql(keyspace);
+      let ids: PreparedIds;
       try {
         await createSchema(client, keyspace, retry);
         claim = new CassandraClaim(client, keyspace, identity);
         await claim.take(namesOf(keyspace));
+        ids = await withRetry(`preparing the row inserts of ${keyspace}`, () => preparedIds(client, batchedInserts(writes)), retry);
       } catch (error) {
         await client.shutdown();
         throw error;
@@ -64,8 +69,8 @@ export function createCassandraSink(config: CassandraConfig, identity: JobIdenti
       // A renewal that fails is tried again at the next beat, well before the claim expires.
       heartbeat = setInterval(() => void renewing.heartbeat().catch(() => undefined), HEARTBEAT_MS);
       heartbeat.unref();
-      const encoding = { order: new KeyOrder(), names: new NameBytes() };
-      session = { keyspace, client, writes: writeCql(keyspace), reads: readCql(keyspace), clock: createWriteClock(), retry, encoding };
+      const encoding = { order: new KeyOrder(), names: new NameBytes(), ids };
+      session = { keyspace, client, writes, reads: readCql(keyspace), clock: createWriteClock(), retry, encoding };
     },
     async readPartitions(job) {
       return readPartitions(opened(), job);

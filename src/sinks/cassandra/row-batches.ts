@@ -1,6 +1,7 @@
 import { columnsOf, type Names, type WindowRows } from '../../windows/window';
 import type { KeyOrder } from '../key-order';
-import { CLIENT_BUCKETS, bucketOfBytes } from './partitions';
+import { CLIENT_BUCKETS } from './partitions';
+import { type EncodedRows, PartitionBatches, type PreparedIds, type Statement, scratchHash, scratchText } from './statement-bytes';
 import { TextValues, bigintValue, intValue, textValue } from './values';
 
 /**
@@ -10,24 +11,6 @@ import { TextValues, bigintValue, intValue, textValue } from './values';
  * rows in arrival order this took about a sixth less of the node's CPU a row
  * (docs/performance-log.md, 2026-12-06).
  */
-
-/**
- * The most bytes of values a batch carries. A window's bucket (a sixteenth of its clients) of a few
- * thousand rows is one batch; a larger one is split, so a batch stays far below the node's 16 MiB
- * mutation and frame limits whatever the rows' lengths. Single-partition batches are exempt from
- * the node's batch size warnings.
- */
-export const BATCH_BYTES = 512 * 1024;
-
-export interface Statement {
-  readonly query: string;
-  readonly params: unknown[];
-}
-
-/** A statement's framing in a batch besides its values: kind, prepared id, value count, each value's length. */
-function framingOf(values: number): number {
-  return 1 + 2 + 16 + 2 + 4 * values;
-}
 
 /** The values a window's row inserts share, in wire form (values.ts). */
 export class RowValues {
@@ -68,41 +51,26 @@ export class NameBytes {
   }
 }
 
-/** One partition's statements, cut into batches of at most BATCH_BYTES of values. */
-class PartitionBatches {
-  readonly batches: Statement[][] = [];
-  private bytes = Infinity;
-
-  add(statement: Statement): void {
-    let bytes = framingOf(statement.params.length);
-    for (const param of statement.params as Buffer[]) bytes += param.length;
-    if (this.bytes + bytes > BATCH_BYTES) {
-      this.batches.push([]);
-      this.bytes = 0;
-    }
-    this.batches[this.batches.length - 1].push(statement);
-    this.bytes += bytes;
-  }
-}
-
-/** How a window's client rows are put in order and their names encoded: kept by the sink from window to window. */
+/** How a window's rows are put in order and encoded: kept by the sink from window to window. */
 export interface RowEncoding {
   readonly order: KeyOrder;
   readonly names: NameBytes;
+  /** The prepared ids of the row inserts (the sink prepares them when it opens). */
+  readonly ids: PreparedIds;
 }
 
 /**
  * client_page_visits inserts by bucket, each bucket's rows in key order shard by shard (shards own
  * disjoint clients, so a batch is at most one sorted run a shard, which the node merges in one pass);
- * `statics(bucket)` is the bucket's first statement when given. Empty buckets have no batch.
+ * with `statics`, the bucket's window_start and window_ts first. Empty buckets have no batch.
  */
 export function visitBatchesByBucket(
-  cql: { readonly insertVisits: string },
+  cql: { readonly insertVisits: string; readonly insertVisitsStatic: string },
   window: WindowRows,
   values: RowValues,
   encoding: RowEncoding,
-  statics?: (bucket: number) => Statement,
-): Statement[][] {
+  statics: boolean,
+): EncodedRows[] {
   const columns = columnsOf(window);
   const { end, buckets } = values;
   const byBucket: (PartitionBatches | undefined)[] = new Array(CLIENT_BUCKETS);
@@ -111,33 +79,53 @@ export function visitBatchesByBucket(
     for (let i = 0; i < inOrder.length; i++) {
       const row = 3 * inOrder[i];
       const page = rows[row + 1];
-      const client = textValue(names.clients[rows[row]]);
-      const bucket = bucketOfBytes(client);
+      const clientLength = scratchText(names.clients[rows[row]]);
+      const bucket = scratchHash(clientLength) % CLIENT_BUCKETS;
       let partition = byBucket[bucket];
       if (partition === undefined) {
-        byBucket[bucket] = partition = new PartitionBatches();
-        if (statics !== undefined) partition.add(statics(bucket));
+        byBucket[bucket] = partition = new PartitionBatches(encoding.ids, { query: cql.insertVisits, params: [end, buckets[bucket]] });
+        if (statics) partition.add(visitsStatics(cql, values, bucket));
       }
-      const params = [end, buckets[bucket], client, encoding.names.topic(names, page), encoding.names.page(names, page), intValue(rows[row + 2])];
-      partition.add({ query: cql.insertVisits, params });
+      partition.begin(cql.insertVisits, 6);
+      partition.value(end);
+      partition.value(buckets[bucket]);
+      partition.scratchValue(clientLength);
+      partition.value(encoding.names.topic(names, page));
+      partition.value(encoding.names.page(names, page));
+      partition.value(intValue(rows[row + 2]));
+      partition.end();
     }
   });
-  return byBucket.flatMap((partition) => partition?.batches ?? []);
+  return byBucket.flatMap((partition) => partition?.finish() ?? []);
+}
+
+/** A client_page_visits partition's static columns: the window's start and window_ts. */
+export function visitsStatics(cql: { readonly insertVisitsStatic: string }, values: RowValues, bucket: number): Statement {
+  return { query: cql.insertVisitsStatic, params: [values.end, values.buckets[bucket], values.start, values.ts] };
 }
 
 /** page_unique_visitors inserts in clustering order (topic, visitors descending, page), the statics first. */
 export function visitorBatches(
   cql: { readonly insertVisitors: string; readonly insertVisitorsStatic: string },
-  window: Omit<WindowRows, 'clientPageVisits' | 'columns'>, values: RowValues): Statement[][] {
+  window: Omit<WindowRows, 'clientPageVisits' | 'columns'>,
+  values: RowValues,
+  ids: PreparedIds,
+): EncodedRows[] {
   const { topics, pages, visitors } = window.pageUniqueVisitors;
+  if (topics.length === 0) return [];
   const inOrder = Array.from(topics, (_, i) => i).sort((a, b) =>
     compareText(topics[a], topics[b]) || visitors[b] - visitors[a] || compareText(pages[a], pages[b]));
-  const partition = new PartitionBatches();
-  if (inOrder.length > 0) partition.add({ query: cql.insertVisitorsStatic, params: [values.end, values.start, values.ts] });
+  const partition = new PartitionBatches(ids, { query: cql.insertVisitors, params: [values.end] });
+  partition.add({ query: cql.insertVisitorsStatic, params: [values.end, values.start, values.ts] });
   for (const i of inOrder) {
-    partition.add({ query: cql.insertVisitors, params: [values.end, values.names.of(topics[i]), values.names.of(pages[i]), intValue(visitors[i])] });
+    partition.begin(cql.insertVisitors, 4);
+    partition.value(values.end);
+    partition.value(values.names.of(topics[i]));
+    partition.value(values.names.of(pages[i]));
+    partition.value(intValue(visitors[i]));
+    partition.end();
   }
-  return partition.batches;
+  return partition.finish();
 }
 
 function compareText(a: string, b: string): number {

@@ -35,7 +35,8 @@ export function sendAll(session: Session, requests: readonly Request[], what: st
   return forEachConcurrently(requests, MAX_IN_FLIGHT, (request) => withRetry(what, () => send(session.client, request), session.retry));
 }
 
-function send(client: Client, { statements, timestamp }: Request): Promise<unknown> {
-  if (statements.length === 1) return client.execute(statements[0].query, statements[0].params, { ...OPTIONS, timestamp });
-  return sendEncodedBatch(client, statements, { ...OPTIONS, timestamp });
+function send(client: Client, request: Request): Promise<unknown> {
+  const options = { ...OPTIONS, timestamp: request.timestamp };
+  if ('rows' in request) return sendEncodedBatch(client, request.rows, options);
+  return client.execute(request.statement.query, request.statement.params, options);
 }

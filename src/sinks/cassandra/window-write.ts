@@ -53,7 +53,7 @@ export async function writeWindows(
 
 /** Writes the rows of a window merged from its partitions' shares, whose client rows are already written, then its index. */
 export async function writeMergedWindow(session: Session, window: MergedPartials, what: string): Promise<void> {
-  const written = await writeRows(session, window, what, (previous, t) => planMergedRows(session.writes, window, previous, t));
+  const written = await writeRows(session, window, what, (previous, t) => planMergedRows(session.writes, window, previous, t, session.encoding));
   await writeIndex(session, window, what, written);
 }
 

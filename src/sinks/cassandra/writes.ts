@@ -1,20 +1,18 @@
 import { columnsOf, type WindowRows } from '../../windows/window';
 import type { ClientRows, MergedPartials } from './partials';
-import { type RowEncoding, RowValues, type Statement, visitBatchesByBucket, visitorBatches } from './row-batches';
+import { type RowEncoding, RowValues, visitBatchesByBucket, visitorBatches, visitsStatics } from './row-batches';
+import type { EncodedRows, Statement } from './statement-bytes';
 import { CASSANDRA_TABLES, type CassandraTable } from './schema';
 import { CLIENT_BUCKETS, dayOf } from './partitions';
 
-export type { Statement };
-
 /**
- * One request: a lone statement, or an unlogged batch whose statements all hit one partition. Its
- * write timestamp (µs) goes once in the request as the default timestamp (protocol v3+), not as a
- * `USING TIMESTAMP ?` value in every row.
+ * One request: a lone statement, or an unlogged batch of one partition's row inserts, already
+ * encoded (statement-bytes.ts). Its write timestamp (µs) goes once in the request as the default
+ * timestamp (protocol v3+), not as a `USING TIMESTAMP ?` value in every row.
  */
-export interface Request {
-  readonly statements: readonly Statement[];
-  readonly timestamp: number;
-}
+export type Request =
+  | { readonly statement: Statement; readonly timestamp: number }
+  | { readonly rows: EncodedRows; readonly timestamp: number };
 
 function insertCql(keyspace: string, table: CassandraTable, columns = Object.keys(CASSANDRA_TABLES[table].columns)): string {
   const marks = columns.map(() => '?').join(', ');
@@ -47,6 +45,11 @@ export function writeCql(keyspace: string) {
 
 export type WriteCql = ReturnType<typeof writeCql>;
 
+/** The statements row batches hold, encoded by the sink (statement-bytes.ts), so prepared when it opens. */
+export function batchedInserts(cql: WriteCql): string[] {
+  return [cql.insertVisits, cql.insertVisitsStatic, cql.insertVisitors, cql.insertVisitorsStatic];
+}
+
 /** What an earlier write of the same window left: its topics and its insert timestamp. */
 export interface PreviousWrite {
   readonly topics: readonly string[];
@@ -70,9 +73,8 @@ export function planRows(cql: WriteCql, window: WindowRows, previousTopics: read
     ...topicWindowDeletes(cql, end, previousTopics),
   ].map((statement) => alone(statement, t));
   const values = new RowValues(window);
-  const statics = (bucket: number) => visitsStatics(cql, values, bucket);
-  const inserts = [...visitorBatches(cql, window, values), ...visitBatchesByBucket(cql, window, values, encoding, statics)];
-  return [...deletes, ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))];
+  const inserts = [...visitorBatches(cql, window, values, encoding.ids), ...visitBatchesByBucket(cql, window, values, encoding, true)];
+  return [...deletes, ...inserts.map((rows) => ({ rows, timestamp: t + 1 }))];
 }
 
 /**
@@ -81,19 +83,19 @@ export function planRows(cql: WriteCql, window: WindowRows, previousTopics: read
  * same whoever writes them. Only the window's statics go there, into the buckets that hold rows (a
  * static in an empty partition would read as a row of nulls).
  */
-export function planMergedRows(cql: WriteCql, window: MergedPartials, previousTopics: readonly string[], t: number): Request[] {
+export function planMergedRows(cql: WriteCql, window: MergedPartials, previousTopics: readonly string[], t: number, encoding: RowEncoding): Request[] {
   const deletes = [{ query: cql.deleteVisitors, params: [window.windowEnd] }, ...topicWindowDeletes(cql, window.windowEnd, previousTopics)];
   const values = new RowValues(window);
-  const statics = window.buckets.map((bucket) => [visitsStatics(cql, values, bucket)]);
-  const inserts = [...visitorBatches(cql, window, values), ...statics];
-  return [...deletes.map((statement) => alone(statement, t)), ...inserts.map((statements) => ({ statements, timestamp: t + 1 }))];
+  const statics = window.buckets.map((bucket) => alone(visitsStatics(cql, values, bucket), t + 1));
+  const visitors = visitorBatches(cql, window, values, encoding.ids).map((rows) => ({ rows, timestamp: t + 1 }));
+  return [...deletes.map((statement) => alone(statement, t)), ...visitors, ...statics];
 }
 
 /** One partition's share of a window's client_page_visits rows: upserts in bucket batches, no statics. */
 export function planShareRows(cql: WriteCql, window: WindowRows, share: ClientRows, t: number, encoding: RowEncoding): Request[] {
   const { windowStart, windowEnd, windowTs, events } = window;
   const shareWindow: WindowRows = { windowStart, windowEnd, windowTs, events, clientPageVisits: share, pageUniqueVisitors: NO_PAGES };
-  return visitBatchesByBucket(cql, shareWindow, new RowValues(window), encoding).map((statements) => ({ statements, timestamp: t }));
+  return visitBatchesByBucket(cql, shareWindow, new RowValues(window), encoding, false).map((rows) => ({ rows, timestamp: t }));
 }
 
 const NO_PAGES: WindowRows['pageUniqueVisitors'] = { topics: [], pages: [], visitors: [] };
@@ -126,16 +128,12 @@ export function planIndex(cql: WriteCql, window: WindowTotals, latest: LatestCha
 
 /** A request of one statement. */
 export function alone(statement: Statement, timestamp: number): Request {
-  return { statements: [statement], timestamp };
+  return { statement, timestamp };
 }
 
 /** The distinct topics with rows in the window. */
 export function topicsOf(window: WindowTotals): string[] {
   return [...new Set(window.pageUniqueVisitors.topics)];
-}
-
-function visitsStatics(cql: WriteCql, values: RowValues, bucket: number): Statement {
-  return { query: cql.insertVisitsStatic, params: [values.end, values.buckets[bucket], values.start, values.ts] };
 }
 
 /**
