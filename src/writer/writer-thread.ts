@@ -8,8 +8,11 @@ import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/wr
 import { OutputClosedError } from '../sinks/jsonl/output-closed';
 import { spentBufferOf, type EmissionPart } from '../wire/emission';
 
-// The writer thread: merges shards' partials into windows and writes them, one close at a time, in
-// order, acknowledging each once the sink says it is durable.
+// The writer thread: merges shards' partials into windows and writes them in order, acknowledging
+// each close once the sink says it is durable. Closes that queued up while a write was under way go
+// to the sink together, as one write of all their windows (its progress is that of the last): the
+// sink pays its per-write round trips once, and overlaps their windows (a Kafka job at full speed
+// closes a window at a time, several a second).
 const port = parentPort!;
 const { sink: sinkConfig, job, identity } = workerData as WriterData;
 const sink = createSink(sinkConfig, identity);
@@ -17,6 +20,8 @@ const sink = createSink(sinkConfig, identity);
 let scope: PartitionScope | null = null;
 const merger = new WindowMerger();
 let queue: Promise<void> = Promise.resolve();
+/** Closes waiting for the write already chained on `queue`, which takes them all when it starts. */
+let gathering: WindowsMessage[] | null = null;
 // After a failed write nothing later is written: a later window durable past a hole would be a lie.
 let failed = false;
 
@@ -34,15 +39,22 @@ function fail(error: unknown): void {
   send({ type: 'failed', message, ...(isStoreRefusal(error) ? { exitCode: error.exitCode } : {}) });
 }
 
-async function write(seq: number, closedThrough: number, parts: readonly EmissionPart[], idle: boolean): Promise<void> {
+type WindowsMessage = Extract<ToWriter, { type: 'windows' }>;
+
+/** Closes in `seq` order, written as one: their windows in order, then the progress of the last. */
+async function write(closes: readonly WindowsMessage[]): Promise<void> {
   if (failed) return;
   if (scope === null) throw new Error('windows to write before any input partition was assigned');
   const started = performance.now();
-  const windows = merger.merge(parts);
-  await sink.write(windows, scope, closedThrough, idle);
-  // Written, and the report taken: nothing reads the parts any more.
-  const spent = parts.map(spentBufferOf);
-  send({ type: 'durable', seq, report: reportOf(windows, performance.now() - started), spent }, spent);
+  const windows = closes.map(({ parts }) => merger.merge(parts));
+  const last = closes[closes.length - 1];
+  await sink.write(windows.flat(), scope, last.closedThrough, last.idle);
+  const writeMs = performance.now() - started;
+  closes.forEach(({ seq, parts }, i) => {
+    // Written, and the report taken: nothing reads the parts any more.
+    const spent = parts.map(spentBufferOf);
+    send({ type: 'durable', seq, report: reportOf(windows[i], writeMs), spent }, spent);
+  });
 }
 
 function reportOf(windows: readonly MergedWindow[], writeMs: number): DurableReport {
@@ -84,8 +96,22 @@ async function follow(): Promise<void> {
 
 port.on('message', (message: ToWriter) => {
   if (message.type === 'windows') {
-    queue = queue.then(() => write(message.seq, message.closedThrough, message.parts, message.idle)).catch(fail);
-  } else if (message.type === 'assign') queue = queue.then(() => assign(message.owned, message.partitionCount)).catch(fail);
+    if (gathering === null) {
+      const closes: WindowsMessage[] = (gathering = []);
+      queue = queue
+        .then(() => {
+          // From here on, closes wait for the next write.
+          if (gathering === closes) gathering = null;
+          return write(closes);
+        })
+        .catch(fail);
+    }
+    gathering.push(message);
+    return;
+  }
+  // Closes after an assignment are written under it: nothing gathers across one.
+  gathering = null;
+  if (message.type === 'assign') queue = queue.then(() => assign(message.owned, message.partitionCount)).catch(fail);
   else if (message.type === 'follow') queue = queue.then(follow).catch(fail);
   else queue = queue.then(() => sink.close()).then(() => send({ type: 'closed' }), fail);
 });

@@ -57,13 +57,12 @@ function pageIdOf(dictionary, topic, page) {
  * `closes` closes of `shards` shards; each close emits `windowsPerClose` windows (ends a slide apart),
  * each shard window with up to `rowsPerWindow` rows of its own clients. Names: numbered ones mixed with
  * HOSTILE ones (pages repeat across shards, clients never). Each shard keeps a real ShardDictionary and
- * starts it over now and then (the writer's mirror is reset). Returns the merged windows of every
- * close, in order: [[MergedWindow, …], …].
+ * starts it over now and then (the writer's mirror is reset). Returns what each close sends the writer,
+ * in order: [[each shard's encoded emission], …].
  */
-function mergedCloses({ seed = 1, shards = 2, closes = 6, windowsPerClose = 2, rowsPerWindow = 200, hostile = true } = {}) {
+function emittedCloses({ seed = 1, shards = 2, closes = 6, windowsPerClose = 2, rowsPerWindow = 200, hostile = true } = {}) {
   const next = random(seed);
   const pick = (n) => Math.floor(next() * n);
-  const merger = new WindowMerger();
   const dictionaries = Array.from({ length: shards }, () => new ShardDictionary());
   const topicNames = ['Action', 'Comedy', ...(hostile ? HOSTILE.slice(0, 6) : ['Drama'])];
   const pageNames = ['Die Hard', 'Airplane!', 'Heat', ...(hostile ? HOSTILE : ['Alien', 'Up'])];
@@ -98,10 +97,16 @@ function mergedCloses({ seed = 1, shards = 2, closes = 6, windowsPerClose = 2, r
       }
       return encodeEmission(dictionary.takeDelta(), windows);
     });
-    result.push(merger.merge(parts));
+    result.push(parts);
     end += windowsPerClose * 60_000;
   }
   return result;
 }
 
-module.exports = { mergedCloses, HOSTILE, random };
+/** The windows of emittedCloses(options) as the writer merges them: [[MergedWindow, …], …]. */
+function mergedCloses(options = {}) {
+  const merger = new WindowMerger();
+  return emittedCloses(options).map((parts) => merger.merge(parts));
+}
+
+module.exports = { emittedCloses, mergedCloses, HOSTILE, random };

@@ -7,7 +7,8 @@ const assert = require('uvu/assert');
 const { createJsonlSink } = require('../../dist/sinks/jsonl/jsonl-sink');
 const { JsonlFormatter } = require('../../dist/sinks/jsonl/formatter');
 const { windowRows, SLIDE } = require('../helpers/window-rows');
-const { mergedCloses, HOSTILE } = require('../helpers/emissions');
+const { emittedCloses, mergedCloses, HOSTILE } = require('../helpers/emissions');
+const { Writer } = require('../../dist/writer/writer');
 const { referenceLines } = require('../helpers/jsonl-reference');
 const { WHOLE, jobScope, deliveredThrough, TEST_IDENTITY } = require('../helpers/scopes');
 
@@ -138,6 +139,26 @@ test('a resumed file is cut back to the progress recorded when its partitions ar
   await later.write(closes[2], jobScope('g/t'), throughOf(closes[2]));
   await later.close();
   assertSameBytes(fs.readFileSync(file), reference(closes.flat()), 'cut back to the second close, then the third');
+});
+
+test('closes sent to the writer thread faster than it writes are each acknowledged once, in order, and written in order', async () => {
+  const file = path.join(TMP, 'writer', 'out.jsonl');
+  const options = { seed: 7, shards: 2, closes: 12, windowsPerClose: 1, rowsPerWindow: 400 };
+  const writer = await Writer.start({ kind: 'jsonl', path: file, opening: 'append' }, 'g/t', TEST_IDENTITY);
+  await writer.assign([0], 1);
+  const acknowledged = [];
+  const windowsAcknowledged = [];
+  // All at once: while the first is written the rest queue, and go to the sink together.
+  await Promise.all(emittedCloses(options).map((parts, seq) => writer.write(seq, 1_485_352_920_000 + seq * 60_000, parts).then((durable) => {
+    acknowledged.push(seq);
+    windowsAcknowledged.push(durable.report.windows);
+  })));
+  await writer.close();
+  assert.equal(acknowledged, Array.from({ length: 12 }, (_, seq) => seq));
+  const closes = mergedCloses(options);
+  assert.equal(windowsAcknowledged, closes.map((windows) => windows.length));
+  assertSameBytes(fs.readFileSync(file), reference(closes.flat()), 'file');
+  assert.is(JSON.parse(fs.readFileSync(`${file}.progress.json`, 'utf8')).partitions[0][1], 1_485_352_920_000 + 11 * 60_000);
 });
 
 test.run();
