@@ -3,6 +3,7 @@
 // saved under bench/results/. Needs the local services: `npm run services -- up`.
 //
 //   npm run bench [-- --events 5000000 --threads 1,2 --batch 1s,5s --latency-seconds 240 --rounds 3 --skip-cassandra
+//                     --skip-sqlite --topic production --cassandra 127.0.0.1:9042 --cassandra-pid PID
 //                     --state-keys 1000000,4000000,16000000|none]
 //
 // 1. a bare kafkajs consumer reads the whole `production` topic (the baseline of 2 and of 4 from the topic);
@@ -11,9 +12,13 @@
 //    --batch given (--rounds runs each), each run after one core of bare JSON.parse over the same messages;
 // 3b. state per key (bench/state.js): a file where every event has its own client, --state-keys distinct
 //    keys per window (default 1M, 4M and 16M), sink none: peak RSS, bytes per key and per output row;
-// 4. the pipeline writes into Cassandra: from the topic (event clock, as fast as it goes; then as two
-//    instances in one group, each with one worker thread, against the one-instance row), and from the
-//    generator at the production rate (wall clock) for window-end → durable latency.
+// 4. the store baselines: the rows the job writes for the topic (one run into JSONL, read back), written
+//    straight through cassandra-driver, alternating with the pipeline writing the topic into Cassandra
+//    (rows/s against the baseline's; the node's CPU per 1,000 rows of both, from /proc of its process);
+//    the same for SQLite (bare better-sqlite3 against the SQLite sink);
+// 5. the pipeline writes into Cassandra as two instances in one group, each with one worker thread,
+//    against the one-instance row, and from the generator at the production rate (wall clock) for
+//    window-end → durable latency.
 const { spawn } = require('node:child_process');
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { availableParallelism, cpus } = require('node:os');
@@ -22,23 +27,32 @@ const { Kafka, logLevel } = require('kafkajs');
 const { createGenerator } = require('../dist/sources/synthetic/generator');
 const { formatNumber, printTable: printMarkdownTable } = require('./table');
 const state = require('./state');
+const { cassandraPid } = require('./server-cpu');
+const { cassandraRounds, dropKeyspace, median, sqliteRounds, storedRowsOf } = require('./store-rounds');
 
 const ROOT = join(__dirname, '..');
 const BROKERS = '127.0.0.1:9092';
-const TOPIC = 'production';
+/** The topic the bench reads (`--topic`); the name is shared with whoever else fills it with the same events. */
+let TOPIC = 'production';
 
 function optionsOf(argv) {
-  const options = { events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false, rounds: 3, stateKeys: state.optionsOf([]).keys };
+  const options = {
+    events: 5_000_000, threads: [2], batch: ['5s'], latencySeconds: 240, skipCassandra: false, skipSqlite: false, rounds: 3,
+    cassandra: '127.0.0.1:9042', cassandraPid: undefined, stateKeys: state.optionsOf([]).keys,
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === '--events') options.events = Number(value);
+    else if (argv[i] === '--topic') TOPIC = value;
+    else if (argv[i] === '--cassandra') options.cassandra = value;
+    else if (argv[i] === '--cassandra-pid') options.cassandraPid = Number(value);
     else if (argv[i] === '--threads') options.threads = value.split(',').map(Number);
     else if (argv[i] === '--batch') options.batch = value.split(',');
     else if (argv[i] === '--latency-seconds') options.latencySeconds = Number(value);
     else if (argv[i] === '--rounds') options.rounds = Number(value);
     else if (argv[i] === '--state-keys') options.stateKeys = value === 'none' ? [] : state.optionsOf(['--keys', value]).keys;
-    else if (argv[i] === '--skip-cassandra') {
-      options.skipCassandra = true;
+    else if (argv[i] === '--skip-cassandra' || argv[i] === '--skip-sqlite') {
+      options[argv[i] === '--skip-sqlite' ? 'skipSqlite' : 'skipCassandra'] = true;
       continue;
     } else throw new Error(`unknown flag ${argv[i]}`);
     i++;
@@ -190,12 +204,32 @@ function medianOf(results) {
   return [...results].sort((a, b) => rateOf(a) - rateOf(b))[results.length >> 1];
 }
 
+/**
+ * A store row: the median round by rows/s, the median of the node's CPU per 1,000 rows over the rounds,
+ * and the rows/s against `baseline`'s. A job's round carries its run; a baseline's, `command`.
+ */
+function storeRow(name, rounds, baseline, command) {
+  const rowsPerSecond = median(rounds.map((r) => r.rowsPerSecond));
+  const cpus = rounds.map((r) => r.serverCpuPer1000Rows).filter((cpu) => cpu !== null);
+  const job = rounds.find((r) => r.rowsPerSecond === rowsPerSecond).result;
+  return {
+    ...(job ? row(name, job, null, { threads: 2, batch: '5s' }) : { name, command, eventsPerSecond: null, latencyMs: null, peakRssMb: null, events: null }),
+    rowsPerSecond: Math.round(rowsPerSecond),
+    rows: rounds[0].rows,
+    ratio: baseline ? rowsPerSecond / baseline.rowsPerSecond : null,
+    baseline: baseline ? baseline.name : null,
+    serverCpuPer1000Rows: cpus.length > 0 ? median(cpus) : null,
+    rounds: rounds.map(({ rowsPerSecond: rate, serverCpuPer1000Rows: cpu, seconds }) => ({ rowsPerSecond: Math.round(rate), serverCpuPer1000Rows: cpu, seconds })),
+  };
+}
+
 function printTable(rows) {
   const fmt = formatNumber;
-  const header = ['run', 'events/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'threads', 'batch'];
+  const header = ['run', 'events/s', 'rows/s', 'ratio', 'server CPU s / 1,000 rows', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'threads', 'batch'];
   printMarkdownTable(header, rows.map((r) => [
-    r.name, fmt(r.eventsPerSecond), r.ratio === null ? '—' : `${r.ratio.toFixed(2)}× ${r.baseline}`,
-    fmt(r.latencyMs?.p50), fmt(r.latencyMs?.p99), fmt(r.latencyMs?.max), fmt(r.peakRssMb), r.threads ?? '—', r.batch ?? '—',
+    r.name, fmt(r.eventsPerSecond), fmt(r.rowsPerSecond), r.ratio === null ? '—' : `${r.ratio.toFixed(2)}× ${r.baseline}`,
+    r.serverCpuPer1000Rows == null ? '—' : r.serverCpuPer1000Rows.toFixed(4), fmt(r.latencyMs?.p50), fmt(r.latencyMs?.p99), fmt(r.latencyMs?.max), fmt(r.peakRssMb),
+    r.threads ?? '—', r.batch ?? '—',
   ]));
 }
 
@@ -249,24 +283,45 @@ async function main() {
     }
   }
 
+  const kafkaArgs = (group) => ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC, '--group', `${group}-${stamp}`,
+    '--from-beginning', '--stop-at-end', '--clock', 'event'];
+  const stored = options.skipCassandra && options.skipSqlite ? null : await storedRowsOf(run, kafkaArgs);
   if (!options.skipCassandra) {
-    const cassandra = ['--sink', 'cassandra', '--cassandra', '127.0.0.1:9042', '--keyspace', 'clickstream_bench'];
-    const intoCassandra = await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
-      '--group', `bench-cassandra-${stamp}`, '--from-beginning', '--stop-at-end', '--clock', 'event', ...cassandra, '--threads', '2']);
-    rows.push(row('Kafka → Cassandra, as fast as it goes (latency: close → durable)', intoCassandra, bare, { threads: 2, batch: '5s' }));
+    const keyspace = 'clickstream_bench';
+    const cassandra = ['--sink', 'cassandra', '--cassandra', options.cassandra, '--keyspace', keyspace];
+    const pid = cassandraPid(ROOT, options.cassandraPid);
+    const { baselines, jobs } = await cassandraRounds({
+      run, stored, rounds: options.rounds, contact: options.cassandra, pid, keyspace,
+      jobArgs: (round) => [...kafkaArgs(`bench-cassandra-${round}`), ...cassandra, '--threads', '2'],
+    });
+    const storeBaseline = storeRow('Cassandra store baseline (the same rows, bare cassandra-driver)', baselines, null,
+      'cassandra-driver 4.8, prepared INSERTs in unlogged batches of one partition (up to 4,000 rows, clustering order), 32 in flight, LOCAL_QUORUM, no engine');
+    rows.push(storeBaseline);
+    const intoCassandra = storeRow('Kafka → Cassandra, as fast as it goes (latency: close → durable)', jobs, storeBaseline);
+    rows.push(intoCassandra);
     // The same job as two instances in one group (each --threads 1: two cores in all), sharing the partitions.
-    const pairGroup = `bench-cassandra-pair-${stamp}`;
-    const pair = await runTogether(['a', 'b'].map(() => ['dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
-      '--group', pairGroup, '--from-beginning', '--stop-at-end', '--clock', 'event', ...cassandra, '--threads', '1']]), size.messages);
-    const oneInstance = { name: 'one instance', eventsPerSecond: rateOf(intoCassandra) };
+    await dropKeyspace(options.cassandra, keyspace);
+    const pair = await runTogether(['a', 'b'].map(() => ['dist/main.js', [...kafkaArgs('bench-cassandra-pair'), ...cassandra, '--threads', '1']]), size.messages);
+    const oneInstance = { name: 'one instance', eventsPerSecond: intoCassandra.eventsPerSecond };
     rows.push(row('Kafka → Cassandra, two instances in one group (rate: all events / wall time)', pair, oneInstance, { threads: '1 each', batch: '5s' }));
     // Window-end → durable at the production rate: the brief's windows, and short ones for more samples.
     for (const [window, slide] of [['2m', '1m'], ['10s', '5s']]) {
+      await dropKeyspace(options.cassandra, keyspace);
       const productionRate = await run('dist/main.js', ['--source', 'synthetic:production', '--rate', '500',
         '--events', String(500 * options.latencySeconds), '--clock', 'wall', '--batch', '1s', '--window', window, '--slide', slide,
         ...cassandra, '--threads', '2']);
       rows.push(row(`production rate 500/s → Cassandra, ${window}/${slide} windows (latency: window end → durable)`, productionRate, null, { threads: 2, batch: '1s' }));
     }
+  }
+  if (!options.skipSqlite) {
+    const { baselines, jobs } = await sqliteRounds({
+      run, stored, rounds: options.rounds,
+      jobArgs: (round, path, deadLetters) => [...kafkaArgs(`bench-sqlite-${round}`), '--sink', `sqlite:${path}`, '--dead-letter', deadLetters, '--threads', '2'],
+    });
+    const storeBaseline = storeRow('SQLite store baseline (the same rows, bare better-sqlite3)', baselines, null,
+      'better-sqlite3, WAL, synchronous = FULL, a transaction a window, 64-row INSERTs in primary-key order, no engine');
+    rows.push(storeBaseline);
+    rows.push(storeRow('Kafka → SQLite, as fast as it goes (latency: close → durable)', jobs, storeBaseline));
   }
 
   printTable(rows);

@@ -6,7 +6,7 @@ import type { PartitionScope } from '../sinks/sink';
 import { WindowMerger, type MergedWindow } from './merge';
 import type { DurableReport, FromWriter, ToWriter, WriterData } from '../wire/writer-protocol';
 import { OutputClosedError } from '../sinks/jsonl/output-closed';
-import { spentBufferOf, type EmissionPart } from '../wire/emission';
+import { spentBufferOf } from '../wire/emission';
 
 // The writer thread: merges shards' partials into windows and writes them in order, acknowledging
 // each close once the sink says it is durable. Closes that queued up while a write was under way go
