@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // First: kafkajs must load with its record decoding replaced (see lean-records.ts).
-import './kafka/lean-records';
+import './kafka/install-lean-records';
 import { parseCommandLine, redactedCommandLine } from './cli/flag-parser';
 import { MAIN_COMMAND, mainCommandOf, type MainCommand } from './cli/main-flags';
 import { ProgressDisplay } from './cli/display';

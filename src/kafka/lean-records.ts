@@ -1,5 +1,3 @@
-import Module from 'node:module';
-
 /**
  * kafkajs 2.2.4 decodes each record's offset and timestamp as `Long.fromValue(first).add(delta)
  * .toString()` and reads the timestamp delta as a Long, then compares every offset with the fetched
@@ -9,10 +7,9 @@ import Module from 'node:module';
  * fall back to kafkajs's Long arithmetic otherwise. Everything else of a record (key, value, headers,
  * control records, aborted transactions) is kafkajs's own code, unchanged.
  *
- * They are put in Node's module cache before kafkajs first loads (main.ts imports this module first),
- * the only way to reach them: kafkajs binds both modules when it loads. The only use of kafkajs's
- * internals, which is why package.json pins its version; a unit test compares both replacements
- * with kafkajs's own on crafted batches.
+ * install-lean-records.ts puts them in place of kafkajs's own. The only use of kafkajs's internals,
+ * which is why package.json pins its version; a unit test compares both replacements with kafkajs's
+ * own on records kafkajs encoded.
  */
 
 interface Long {
@@ -49,8 +46,9 @@ interface RecordMessage {
   readonly isControlRecord: boolean;
 }
 
-const RECORD_DECODER = 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js';
-const BATCH = 'kafkajs/src/consumer/batch.js';
+/** The kafkajs modules these replace, as kafkajs requires them. */
+export const RECORD_DECODER = 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js';
+export const BATCH = 'kafkajs/src/consumer/batch.js';
 
 const Long = require('kafkajs/src/utils/long') as LongStatic;
 const HeaderDecoder = require('kafkajs/src/protocol/recordBatch/header/v0/decoder') as (decoder: Decoder) => { key: string; value: Buffer };
@@ -133,7 +131,7 @@ export function isAtOrAfter(a: string, b: string): boolean {
 }
 
 /** kafkajs's consumer/batch.js constructor, the fetched-offset filter without a Long per message. */
-function LeanBatch(this: Record<string, unknown>, topic: string, fetchedOffset: unknown, partitionData: {
+export function LeanBatch(this: Record<string, unknown>, topic: string, fetchedOffset: unknown, partitionData: {
   readonly partition: number;
   readonly highWatermark: string;
   readonly abortedTransactions: unknown;
@@ -155,27 +153,5 @@ function LeanBatch(this: Record<string, unknown>, topic: string, fetchedOffset: 
   this.messages = filterAbortedMessages({ messages: withinOffset, abortedTransactions }).filter((message) => !message.isControlRecord);
 }
 
-/** Puts `exports` in the module cache as the module kafkajs resolves `request` to. */
-function seed(request: string, exports: unknown): void {
-  const path = require.resolve(request);
-  if (require.cache[path] !== undefined && require.cache[path]!.exports === exports) return;
-  const module = new Module(path);
-  module.filename = path;
-  module.loaded = true;
-  module.exports = exports;
-  require.cache[path] = module;
-}
-
-/** Whether kafkajs, as loaded in this process, decodes records with these replacements. */
-export function isInstalled(): boolean {
-  return require.cache[require.resolve(RECORD_DECODER)]?.exports === decodeRecord
-    && require.cache[require.resolve(BATCH)]?.exports === LeanBatch;
-}
-
-const { prototype } = require(BATCH) as { prototype: object };
-if (require.cache[require.resolve('kafkajs')] !== undefined) {
-  throw new Error('lean-records must be loaded before kafkajs: kafkajs has bound its record decoder already');
-}
-LeanBatch.prototype = prototype;
-seed(BATCH, LeanBatch);
-seed(RECORD_DECODER, decodeRecord);
+// kafkajs's Batch methods (firstOffset, offsetLag, …) on batches made by LeanBatch.
+LeanBatch.prototype = (require(BATCH) as { prototype: object }).prototype;

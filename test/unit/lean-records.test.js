@@ -6,7 +6,7 @@
 const { test } = require('uvu');
 const assert = require('uvu/assert');
 
-// kafkajs's originals, loaded before lean-records puts its replacements in the module cache.
+const { execFileSync } = require('node:child_process');
 const originalDecodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder');
 const OriginalBatch = require('kafkajs/src/consumer/batch');
 const lean = require('../../dist/kafka/lean-records');
@@ -85,7 +85,7 @@ test('a batch keeps the messages kafkajs keeps, whatever the fetched offset and 
   });
   for (const fetched of ['0', '9', '10', '100', '101', '9007199254740992', '10000000000000000000', Long.fromValue('10'), -1, 10]) {
     const expected = new OriginalBatch('t', fetched, partitionData());
-    const actual = new (require('kafkajs/src/consumer/batch'))('t', fetched, partitionData());
+    const actual = new lean.LeanBatch('t', fetched, partitionData());
     assert.equal(actual.messages.map((m) => m.offset), expected.messages.map((m) => m.offset), String(fetched));
     assert.equal(actual.messagesWithinOffset.map((m) => m.offset), expected.messagesWithinOffset.map((m) => m.offset), String(fetched));
     assert.is(actual.firstOffset(), expected.firstOffset());
@@ -94,10 +94,12 @@ test('a batch keeps the messages kafkajs keeps, whatever the fetched offset and 
   }
 });
 
-test('kafkajs, loaded after it, decodes records and filters batches with the replacements', () => {
-  require('kafkajs');
-  assert.ok(lean.isInstalled());
-  assert.is.not(require('kafkajs/src/consumer/batch'), OriginalBatch);
+test('kafkajs loaded after install-lean-records decodes with the replacements; loaded before, the install refuses', () => {
+  const dist = JSON.stringify(require.resolve('../../dist/kafka/install-lean-records'));
+  const after = `const { isInstalled } = require(${dist}); require('kafkajs'); process.stdout.write(String(isInstalled()))`;
+  assert.is(execFileSync(process.execPath, ['-e', after], { encoding: 'utf8' }), 'true');
+  const before = `require('kafkajs'); try { require(${dist}); } catch (error) { process.stdout.write(error.message) }`;
+  assert.match(execFileSync(process.execPath, ['-e', before], { encoding: 'utf8' }), 'must be loaded before kafkajs');
 });
 
 test.run();
