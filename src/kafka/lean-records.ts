@@ -57,24 +57,32 @@ const filterAbortedMessages = require('kafkajs/src/consumer/filterAbortedMessage
   options: { messages: RecordMessage[]; abortedTransactions: unknown },
 ) => RecordMessage[];
 
-// The last decimal string turned into a double: a batch's first offset and timestamp repeat for
-// each of its records.
-let lastDecimal = '';
-let lastNumber = 0;
+/**
+ * The last decimal string turned into a double: a batch's first offset (or first timestamp) repeats
+ * for each of its records. NaN for a string that is not a plain decimal integer.
+ */
+class LastDecimal {
+  private decimal = '';
+  private value = 0;
 
-function numberOf(decimal: string): number {
-  if (decimal !== lastDecimal) {
-    lastDecimal = decimal;
-    lastNumber = /^-?(0|[1-9][0-9]*)$/.test(decimal) ? Number(decimal) : NaN;
+  numberOf(decimal: string): number {
+    if (decimal !== this.decimal) {
+      this.decimal = decimal;
+      this.value = /^-?(0|[1-9][0-9]*)$/.test(decimal) ? Number(decimal) : NaN;
+    }
+    return this.value;
   }
-  return lastNumber;
 }
 
+const firstOffsets = new LastDecimal();
+const firstTimestamps = new LastDecimal();
+
 /** `first + delta` as a decimal string, as `Long.fromValue(first).add(delta).toString()` gives it. */
-export function decimalPlus(first: string, delta: number | Long): string {
+export function decimalPlus(first: string, delta: number | Long, last = new LastDecimal()): string {
   if (typeof delta === 'number') {
-    const sum = numberOf(first) + delta;
-    if (Number.isSafeInteger(sum) && Number.isSafeInteger(lastNumber)) return String(sum);
+    const base = last.numberOf(first);
+    const sum = base + delta;
+    if (Number.isSafeInteger(base) && Number.isSafeInteger(sum)) return String(sum);
   }
   return Long.fromValue(first).add(delta).toString();
 }
@@ -107,14 +115,15 @@ export function decodeRecord(decoder: Decoder, batchContext: BatchContext = {} a
   const attributes = decoder.readInt8();
 
   const timestampDelta = readVarLongNumber(decoder);
-  const timestamp = timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp ? maxTimestamp : decimalPlus(firstTimestamp, timestampDelta);
+  const timestamp = timestampType === TimestampTypes.LOG_APPEND_TIME && maxTimestamp ? maxTimestamp : decimalPlus(firstTimestamp, timestampDelta, firstTimestamps);
 
   const offsetDelta = decoder.readVarInt();
-  const offset = decimalPlus(firstOffset, offsetDelta);
+  const offset = decimalPlus(firstOffset, offsetDelta, firstOffsets);
 
   const key = decoder.readVarIntBytes();
   const value = decoder.readVarIntBytes();
-  const headers = decoder.readVarIntArray(HeaderDecoder).reduce(
+  // No headers (a varint 0): the empty object kafkajs's reduce gives, without the array.
+  const headers = decoder.buffer[decoder.offset] === 0 ? ((decoder.offset += 1), {}) : decoder.readVarIntArray(HeaderDecoder).reduce(
     (obj: Record<string, Buffer | Buffer[]>, { key: name, value: header }) => {
       const known = obj[name];
       return { ...obj, [name]: known === undefined ? header : Array.isArray(known) ? known.concat([header]) : [known, header] };
