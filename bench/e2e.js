@@ -25,10 +25,11 @@ const { availableParallelism, cpus } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const { createGenerator } = require('../dist/sources/synthetic/generator');
-const { formatNumber, printTable: printMarkdownTable } = require('./table');
+const { formatNumber, median, printTable: printMarkdownTable } = require('./table');
 const state = require('./state');
 const { cassandraPid } = require('./server-cpu');
-const { cassandraRounds, dropKeyspace, median, sqliteRounds, storedRowsOf } = require('./store-rounds');
+const { bareConsumer } = require('./bare-consumer');
+const { cassandraRounds, dropKeyspace, sqliteRounds, storedRowsOf } = require('./store-rounds');
 
 const ROOT = join(__dirname, '..');
 const BROKERS = '127.0.0.1:9092';
@@ -134,33 +135,6 @@ async function ensureTopic(events) {
   }
 }
 
-/** The baseline: a bare kafkajs consumer in a fresh group reads every message of the topic. */
-async function bareConsumer(size) {
-  const consumer = kafka().consumer({ groupId: `bench-bare-${Date.now()}` });
-  const end = new Map(size.partitions.map((p) => [p.partition, Number(p.high)]));
-  let messages = 0;
-  const started = process.hrtime.bigint();
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-  await new Promise((resolve, reject) => {
-    const done = new Set();
-    consumer
-      .run({
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch }) => {
-          messages += batch.messages.length;
-          const last = Number(batch.lastOffset()) + 1;
-          if (last >= end.get(batch.partition)) done.add(batch.partition);
-          if (done.size === end.size) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await consumer.disconnect();
-  return { command: 'kafkajs consumer, eachBatch, fresh group, from the beginning', messages, seconds, eventsPerSecond: messages / seconds };
-}
-
 /** One core of bare JSON.parse over the same synthetic messages the engine run generates. */
 function jsonParseBaseline(events) {
   const generator = createGenerator('production', 1);
@@ -244,7 +218,7 @@ async function main() {
   const bares = [];
   const fromKafkas = [];
   for (let round = 0; round < options.rounds; round++) {
-    bares.push(await bareConsumer(size));
+    bares.push(await bareConsumer(kafka(), TOPIC, size.partitions));
     fromKafkas.push(await run('dist/main.js', ['--source', 'kafka', '--brokers', BROKERS, '--topic', TOPIC,
       '--group', `bench-none-${stamp}-${round}`, '--from-beginning', '--stop-at-end', '--clock', 'event', '--sink', 'none', '--threads', '2']));
   }

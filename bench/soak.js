@@ -11,6 +11,7 @@ const { spawn } = require('node:child_process');
 const { readFileSync, mkdirSync, writeFileSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
+const { median } = require('./table');
 
 function optionsOf(argv) {
   const options = { seconds: 600, rate: 20_000, warmup: 180, 'distinct-clients': 0 };
@@ -25,11 +26,6 @@ function optionsOf(argv) {
 function rssMbOf(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 /** Writes `rate` events a second, each from a client of its own and stamped now, until the stream closes. */

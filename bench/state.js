@@ -31,7 +31,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
-const { formatNumber, printTable } = require('./table');
+const { formatNumber, median, printTable } = require('./table');
 
 const ROOT = join(__dirname, '..');
 const IDLE_EVENTS = 1000;
@@ -132,11 +132,6 @@ function runJob(build, events, threads, work) {
       resolvePromise({ command, seconds, summary: done, peakMb: Math.max(peakKb / 1024, done.maxRssMb) });
     });
   });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 /** The commit a checkout is at, marked if its sources differ from it. */

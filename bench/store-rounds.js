@@ -126,9 +126,4 @@ async function dropKeyspace(contact, keyspace) {
   }
 }
 
-/** The median of numbers (the upper one of an even count). */
-function median(values) {
-  return [...values].sort((a, b) => a - b)[values.length >> 1];
-}
-
-module.exports = { storedRowsOf, cassandraRounds, sqliteRounds, dropKeyspace, median };
+module.exports = { storedRowsOf, cassandraRounds, sqliteRounds, dropKeyspace };

@@ -1,5 +1,5 @@
 'use strict';
-// A bench's results as a Markdown table on stdout, so they paste into docs as they are.
+// A bench's figures: medians, and results as a Markdown table on stdout, so they paste into docs as they are.
 
 /** n with thousands separators, or a dash for none. */
 function formatNumber(n, digits = 0) {
@@ -15,4 +15,9 @@ function printTable(header, lines) {
   lines.forEach(print);
 }
 
-module.exports = { formatNumber, printTable };
+/** The median of numbers (the upper one of an even count). */
+function median(values) {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
+}
+
+module.exports = { formatNumber, median, printTable };

@@ -8,6 +8,8 @@
 //   node bench/turns.js [--rounds 5] [--topic production] NAME=BUILD_DIR [NAME=BUILD_DIR …]
 const { spawnSync } = require('node:child_process');
 const { Kafka, logLevel } = require('kafkajs');
+const { bareConsumer } = require('./bare-consumer');
+const { median } = require('./table');
 
 const BROKERS = '127.0.0.1:9092';
 
@@ -25,31 +27,15 @@ function optionsOf(argv) {
   return options;
 }
 
-/** The bench's baseline: a bare kafkajs consumer (eachBatch, a fresh group) reads the whole topic; events/s. */
-async function bareConsumer(kafka, topic) {
+/** The topic's partitions with their high watermarks, where the bare consumer stops. */
+async function highWatermarks(kafka, topic) {
   const admin = kafka.admin();
   await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const end = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
-  const consumer = kafka.consumer({ groupId: `turns-bare-${Date.now()}` });
-  let messages = 0;
-  const started = process.hrtime.bigint();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise((resolve, reject) => {
-    const done = new Set();
-    consumer.run({
-      eachBatch: async ({ batch }) => {
-        messages += batch.messages.length;
-        if (Number(batch.lastOffset()) + 1 >= end.get(batch.partition)) done.add(batch.partition);
-        if (done.size === end.size) resolve();
-      },
-    }).catch(reject);
-  });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await consumer.disconnect();
-  return Math.round(messages / seconds);
+  try {
+    return await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** A run of the build's job; its events/s from its summary line. */
@@ -60,14 +46,12 @@ function jobRate(dir, args) {
   return Number(rate[1]);
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-
 async function main() {
   const { rounds, topic, builds } = optionsOf(process.argv.slice(2));
   const kafka = new Kafka({ clientId: 'clickstream-turns', brokers: [BROKERS], logLevel: logLevel.NOTHING });
   const results = [];
   for (let round = 0; round < rounds; round++) {
-    const result = { round, bare: await bareConsumer(kafka, topic) };
+    const result = { round, bare: Math.round((await bareConsumer(kafka, topic, await highWatermarks(kafka, topic))).eventsPerSecond) };
     const names = round % 2 === 0 ? Object.keys(builds) : Object.keys(builds).reverse();
     for (const name of names) {
       result[`kafka ${name}`] = jobRate(builds[name], ['--source', 'kafka', '--brokers', BROKERS, '--topic', topic,
