@@ -139,6 +139,13 @@ export function isAtOrAfter(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a >= b;
 }
 
+/** Whether a record is at or after the fetched offset: compared as decimal text when it is plain, else through Long. */
+function isWithinOffset(fetched: string): (message: RecordMessage) => boolean {
+  if (/^(0|[1-9][0-9]*)$/.test(fetched)) return (message) => isAtOrAfter(message.offset, fetched);
+  const longFetched = Long.fromValue(fetched);
+  return (message) => Long.fromValue(message.offset).gte(longFetched);
+}
+
 /** kafkajs's consumer/batch.js constructor, the fetched-offset filter without a Long per message. */
 export function LeanBatch(this: Record<string, unknown>, topic: string, fetchedOffset: unknown, partitionData: {
   readonly partition: number;
@@ -153,11 +160,7 @@ export function LeanBatch(this: Record<string, unknown>, topic: string, fetchedO
   this.highWatermark = partitionData.highWatermark;
   this.rawMessages = messages;
   // Kafka may return records before the fetched offset (a compressed batch is returned whole).
-  const fetched = String(fetchedOffset);
-  const plain = /^(0|[1-9][0-9]*)$/.test(fetched);
-  const longFetched = plain ? null : Long.fromValue(fetched);
-  const withinOffset = messages.filter((message) =>
-    plain ? isAtOrAfter(message.offset, fetched) : Long.fromValue(message.offset).gte(longFetched!));
+  const withinOffset = messages.filter(isWithinOffset(String(fetchedOffset)));
   this.messagesWithinOffset = withinOffset;
   this.messages = filterAbortedMessages({ messages: withinOffset, abortedTransactions }).filter((message) => !message.isControlRecord);
 }

@@ -71,7 +71,7 @@ export class PartitionBatches {
     this.end();
   }
 
-  /** A row of `query` with `values` values, written by value() and text() calls, then end(). */
+  /** A row of `query` with `values` values, written by value() and scratchValue() calls, then end(). */
   begin(query: string, values: number): void {
     const id = this.ids.get(query);
     if (id === undefined) throw new Error(`no prepared id for ${query}`);
