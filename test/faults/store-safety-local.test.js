@@ -90,10 +90,15 @@ function waitForFirstWindow(run, db) {
   });
 }
 
+/** A SQLite file of the folder, and the flags that write it (with a dead-letter file beside it). */
+function sqliteFile(name) {
+  const db = join(dir, `${name}.db`);
+  return { db, sink: ['--sink', `sqlite:${db}`, '--dead-letter', join(dir, `${name}.dead.jsonl`)] };
+}
+
 test('one writer per SQLite file: while a job writes it, the same job exits 1 naming the writer, another job exits 2, a reset exits 1; a reader is not blocked; the file ends equal to the reference', async () => {
   const reference = await referenceOfSynthetic();
-  const db = join(dir, 'two-jobs.db');
-  const sink = ['--sink', `sqlite:${db}`, '--dead-letter', join(dir, 'two-jobs.dead.jsonl')];
+  const { db, sink } = sqliteFile('two-jobs');
   const first = start([...syntheticJob(), ...PACED, ...sink]);
   await waitForFirstWindow(first, db);
   const writer = writerOf(db);
@@ -134,8 +139,7 @@ test('one writer per SQLite file: while a job writes it, the same job exits 1 na
 
 test('a writer killed with SIGKILL does not block: with its claim still fresh, the next run of the file is accepted at once and completes', async () => {
   const reference = await referenceOfSynthetic();
-  const db = join(dir, 'dead-writer.db');
-  const sink = ['--sink', `sqlite:${db}`, '--dead-letter', join(dir, 'dead-writer.dead.jsonl')];
+  const { db, sink } = sqliteFile('dead-writer');
   const killed = start([...syntheticJob(), ...PACED, ...sink]);
   await waitForFirstWindow(killed, db);
   killed.child.kill('SIGKILL');
@@ -153,8 +157,7 @@ test('a writer killed with SIGKILL does not block: with its claim still fresh, t
 
 test('--reset is taken from the command line only; on a SQLite file it says what it removed, and the file then holds the new job', async () => {
   const reference = await referenceOfSynthetic();
-  const db = join(dir, 'reset.db');
-  const sink = ['--sink', `sqlite:${db}`, '--dead-letter', join(dir, 'reset.dead.jsonl')];
+  const { db, sink } = sqliteFile('reset');
   const once = await runCli('main.js', [...syntheticJob(), '--rate', 'max', ...sink]);
   assert.is(once.code, 0, once.stderr.slice(-2000));
   assert.equal(firstDifference(readSqliteRows(db), reference.rows), null);
