@@ -307,7 +307,9 @@ export class Pipeline {
   private scheduleTick(): void {
     const { batchMs } = this.config;
     this.ticker = setTimeout(() => {
-      if (!this.reassigning) {
+      // Before the first assignment there is nothing to close: a wall-clock tick would send the writer
+      // a close it cannot write under any partition (a group join can take longer than a tick).
+      if (!this.reassigning && this.owned !== null) {
         this.closes.advanceTo(this.clock.ticked(this.arrivalTime(), this.owned?.count ?? 0, this.isCaughtUp));
         this.followIfIdle();
         this.dispatcher.sendAll();
