@@ -1,7 +1,7 @@
 'use strict';
 // Scale-out (issue 13, SPEC §5.1): several processes of the job in ONE consumer group on a 4-partition
 // topic keyed by client write exactly the tables one process writes, through kill -9, SIGTERM, a member
-// joining mid-run and a member stalled past the session timeout. Every case reads one 200,000-event
+// joining mid-run and a member stalled past the session timeout. Every case reads one 400,000-event
 // topic (disorder within the lateness, so nothing is late) with a fresh group and a fresh keyspace,
 // runs `node dist/main.js --source kafka --sink cassandra --clock event --threads 1 --stop-at-end
 // --from-beginning` several times at once, and checks, after every process has ended:
@@ -35,7 +35,9 @@ const { waitFor } = require('../helpers/wait');
 
 const RUN = Date.now();
 const PARTITIONS = 4;
-const COUNT = 200_000;
+// Enough that a case's instances are still reading when it injects its fault: the job reads a
+// 200,000-event topic in about 9 s now, about as long as a third member takes to join.
+const COUNT = 400_000;
 const DAY_MS = 86_400_000;
 /** Longer than any case's process should live: a hung process fails its case instead of the whole file. */
 const PROCESS_TIMEOUT_MS = 200_000;
@@ -285,9 +287,9 @@ function uncommittedOf(run, committed, ends) {
 }
 
 /** Waits until the instances' latest reported assignments share the partitions out (each held once, each instance some). */
-function reportedShares(runs) {
+function reportedShares(fleet, runs) {
   return waitFor('each instance to report its share of the partitions', () => sharesAll(runs.map((run) => ({ partitions: ownedBy(run) }))),
-    { timeoutMs: 30_000, intervalMs: 20, whileWaiting: () => runs.map((run) => `${run.label}: ${ownedBy(run)}`).join('; ') });
+    { timeoutMs: 30_000, intervalMs: 20, stopIf: fleet.stopIf(), whileWaiting: () => runs.map((run) => `${run.label}: ${ownedBy(run)}`).join('; ') });
 }
 
 /**
@@ -402,7 +404,7 @@ scenario('kill', '2. two instances, kill -9 of one at about half way: the surviv
     await watch.until('both instances in the group, each with partitions', (members) => members.length === 2 && sharesAll(members));
     await watch.committedAtLeast(wl.count / 2);
     // The victim must still own work: the one with more uncommitted messages in its partitions.
-    await reportedShares([first, second]);
+    await reportedShares(fleet, [first, second]);
     const before = [...watch.committed];
     const remaining = (run) => uncommittedOf(run, before, wl.ends);
     const [victim, survivor] = remaining(second) >= remaining(first) ? [second, first] : [first, second];
@@ -435,7 +437,7 @@ scenario('churn', '3. churn: a third instance joins mid-run and one gets SIGTERM
     const joinedIn = ((Date.now() - joining) / 1000).toFixed(1);
     await watch.committedAtLeast(Math.max(wl.count * 0.35, joinedAt + 1));
     // SIGTERM goes to whichever of the first two has the most uncommitted work in its partitions.
-    await reportedShares([a, b, c]);
+    await reportedShares(fleet, [a, b, c]);
     const before = [...watch.committed];
     const remaining = (run) => uncommittedOf(run, before, wl.ends);
     const stopped = remaining(a) >= remaining(b) ? a : b;
@@ -458,7 +460,7 @@ scenario('stall', '4. SIGSTOP of one of two instances past the session timeout, 
     await watch.until('both instances in the group, each with partitions', (members) => members.length === 2 && sharesAll(members));
     await watch.committedAtLeast(wl.count * 0.3);
     // The one with more uncommitted messages in its partitions is stalled.
-    await reportedShares([x, y]);
+    await reportedShares(fleet, [x, y]);
     const before = [...watch.committed];
     const remaining = (run) => uncommittedOf(run, before, wl.ends);
     const [stalled, other] = remaining(x) >= remaining(y) ? [x, y] : [y, x];
