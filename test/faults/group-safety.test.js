@@ -5,7 +5,7 @@
 // job that shares its partitions (the Cassandra sink) beside a single-owner one, as new and old builds.
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
@@ -23,14 +23,45 @@ const dir = mkdtempSync(join(tmpdir(), 'clickstream-group-safety-'));
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 
 async function committedTotal(group) {
+  return (await committedOffsets(group)).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+}
+
+async function committedOffsets(group) {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const [{ partitions }] = await admin.fetchOffsets({ groupId: group, topics: [TOPIC] });
-    return partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+    return partitions;
   } finally {
     await admin.disconnect();
   }
+}
+
+async function isConsumed(group) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [described] = (await admin.describeGroups([group])).groups;
+    return described.state === 'Stable' && described.members.length > 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+// A group that has commits its new store has no progress for is refused before the build checks are
+// reached (exit 2), so the member already in the group must commit nothing while the newcomer joins: a day
+// window ends past the whole input (20,000 dev events span under 2 hours of 25 January 2017), so no window
+// is durable and no offset committed until the run ends.
+const UNCOMMITTING = ['--window', '24h', '--slide', '24h'];
+
+async function waitUntilConsuming(group, instance) {
+  await waitFor(`the first instance to consume group ${group}`, () => isConsumed(group),
+    { timeoutMs: 120_000, stopIf: endedFirst(instance), whileWaiting: () => instance.output().stderr.slice(-3000) });
+}
+
+async function assertNothingCommitted(group) {
+  const committed = (await committedOffsets(group)).filter(({ offset }) => Number(offset) >= 0);
+  assert.equal(committed, [], 'the member already in the group has committed nothing');
 }
 
 function rowCount(db, table) {
@@ -54,12 +85,11 @@ serverTest.before(async () => {
 
 serverTest('a second instance in the group stops before reading or writing; the first keeps every partition', async () => {
   const group = `group-safety-${RUN}`;
-  const first = startCli('main.js', job(group, join(dir, 'first.db')));
+  const first = startCli('main.js', job(group, join(dir, 'first.db'), UNCOMMITTING));
   try {
-    // Its last windows stay open (no --stop-at-end), so it may commit nothing yet: wait for written windows.
-    await waitFor('the first instance to write windows', () => existsSync(join(dir, 'first.db')) && rowCount(join(dir, 'first.db'), 'windows') > 0,
-      { timeoutMs: 120_000, stopIf: endedFirst(first), whileWaiting: () => first.output().stderr.slice(-3000) });
-    const second = await runCli('main.js', job(group, join(dir, 'second.db')));
+    await waitUntilConsuming(group, first);
+    const second = await runCli('main.js', job(group, join(dir, 'second.db'), UNCOMMITTING));
+    await assertNothingCommitted(group);
     assert.is(second.code, 1, second.stderr.slice(-2000));
     assert.match(second.stderr, `another instance of this job consumes the topic in group ${group}`);
     assert.is(rowCount(join(dir, 'second.db'), 'windows'), 0, 'the second instance wrote no window');
@@ -71,7 +101,7 @@ serverTest('a second instance in the group stops before reading or writing; the 
     const stopped = await first.exited;
     assert.is(stopped.code, 0, stopped.stderr.slice(-2000));
     assert.not.match(stopped.stderr, 'failed');
-    const finisher = await runCli('main.js', job(group, join(dir, 'first.db'), ['--stop-at-end']), { timeoutMs: 240_000 });
+    const finisher = await runCli('main.js', job(group, join(dir, 'first.db'), [...UNCOMMITTING, '--stop-at-end']), { timeoutMs: 240_000 });
     assert.is(finisher.code, 0, finisher.stderr.slice(-2000));
     assert.is(await committedTotal(group), EVENTS);
   } finally {
@@ -103,14 +133,15 @@ serverTest('a member of another program or build in the group makes the job stop
 serverTest('a job that shares its partitions (Cassandra sink) cannot join a group a single-owner job consumes: one build per group', async () => {
   const group = `group-safety-mixed-${RUN}`;
   const keyspace = `group_safety_${RUN}`;
-  const single = startCli('main.js', job(group, join(dir, 'single.db')));
+  const single = startCli('main.js', job(group, join(dir, 'single.db'), UNCOMMITTING));
   try {
-    await waitFor('the single-owner instance to write windows', () => existsSync(join(dir, 'single.db')) && rowCount(join(dir, 'single.db'), 'windows') > 0,
-      { timeoutMs: 120_000, stopIf: endedFirst(single), whileWaiting: () => single.output().stderr.slice(-3000) });
+    await waitUntilConsuming(group, single);
     const shared = await runCli('main.js', [
       '--source', 'kafka', '--topic', TOPIC, '--group', group, '--brokers', KAFKA_BROKERS, '--from-beginning', '--clock', 'event',
       '--threads', '1', '--sink', 'cassandra', '--cassandra', CASSANDRA_CONTACT, '--keyspace', keyspace, '--dead-letter', join(dir, 'shared-dead.jsonl'),
+      ...UNCOMMITTING,
     ]);
+    await assertNothingCommitted(group);
     assert.is(shared.code, 1, shared.stderr.slice(-2000));
     assert.match(shared.stderr, 'must all run the same clickstream build');
     assert.not.match(shared.stderr, 'windows written');
