@@ -77,8 +77,9 @@ export const MAIN_COMMAND: CommandDefinition = {
   name: 'clickstream',
   flags: MAIN_FLAGS,
   about: `Exit status: 0 done (also after SIGINT/SIGTERM); 1 failed; 2 refused before anything started (a bad
-command line, a --sink jsonl:PATH file with rows in it and no --if-exists); 141 the reader of standard
-output (jsonl:-) went away, as in | head, and the job stopped.
+command line, a store that holds another job or lacks this group's progress, a --sink jsonl:PATH file
+with rows in it and no --if-exists); 141 the reader of standard output (jsonl:-) went away, as in
+| head, and the job stopped.
 `,
 };
 
