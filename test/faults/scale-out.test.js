@@ -18,7 +18,7 @@
 // Kafka's minimum, risks members dropped for being slow on a loaded 2-core machine).
 const { test } = require('uvu');
 const assert = require('uvu/assert');
-const { existsSync, mkdirSync, mkdtempSync, rmSync } = require('node:fs');
+const { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { AssignerProtocol, Partitioners } = require('kafkajs');
@@ -306,7 +306,7 @@ function scenario(name, title, body) {
     try {
       await body({ fleet, watch, wl });
     } catch (error) {
-      console.error(`\n[scale-out ${name}] failed: ${error.message.split('\n')[0]}\n${fleet.tails()}\n`);
+      console.error(`\n[scale-out ${name}] failed: ${error.message.split('\n')[0]}\n${fleet.tails()}\n${keepLogs(fleet)}\n`);
       throw error;
     } finally {
       await fleet.killAll();
@@ -314,6 +314,16 @@ function scenario(name, title, body) {
       console.log(`[scale-out ${name}] ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
   });
+}
+
+/**
+ * Each instance's whole stderr, kept outside the case's directory (which is removed) for a failure
+ * the tails do not explain, as a stall whose cause lies minutes before them; says where.
+ */
+function keepLogs(fleet) {
+  const kept = mkdtempSync(join(tmpdir(), `clickstream-scale-out-${fleet.name}-logs-`));
+  for (const run of fleet.runs) writeFileSync(join(kept, `${run.label}-${run.pid}.log`), run.output().stderr);
+  return `every instance's whole stderr: ${kept}`;
 }
 
 /** Every dead letter of the fleet's instances, as "label: reason" counts; the workload has none. */
