@@ -13,7 +13,7 @@ const { Kafka, logLevel } = require('kafkajs');
 const { serverTest, KAFKA_BROKERS, CASSANDRA_CONTACT } = require('../helpers/services');
 const { startCli, runCli, endedFirst } = require('../helpers/cli');
 const { waitFor } = require('../helpers/wait');
-const { dropKeyspace } = require('../helpers/faults');
+const { committedOffsets, committedTotal, dropKeyspace, withAdmin } = require('../helpers/faults');
 
 const RUN = Date.now();
 const TOPIC = `group-safety-${RUN}`;
@@ -22,30 +22,11 @@ const PARTITIONS = 4;
 const dir = mkdtempSync(join(tmpdir(), 'clickstream-group-safety-'));
 const kafka = new Kafka({ brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
 
-async function committedTotal(group) {
-  return (await committedOffsets(group)).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-}
-
-async function committedOffsets(group) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [{ partitions }] = await admin.fetchOffsets({ groupId: group, topics: [TOPIC] });
-    return partitions;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function isConsumed(group) {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(async (admin) => {
     const [described] = (await admin.describeGroups([group])).groups;
     return described.state === 'Stable' && described.members.length > 0;
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 // A group that has commits its new store has no progress for is refused before the build checks are
@@ -60,7 +41,7 @@ async function waitUntilConsuming(group, instance) {
 }
 
 async function assertNothingCommitted(group) {
-  const committed = (await committedOffsets(group)).filter(({ offset }) => Number(offset) >= 0);
+  const committed = (await committedOffsets(TOPIC, group)).filter((offset) => offset >= 0);
   assert.equal(committed, [], 'the member already in the group has committed nothing');
 }
 
@@ -103,7 +84,7 @@ serverTest('a second instance in the group stops before reading or writing; the 
     assert.not.match(stopped.stderr, 'failed');
     const finisher = await runCli('main.js', job(group, join(dir, 'first.db'), [...UNCOMMITTING, '--stop-at-end']), { timeoutMs: 240_000 });
     assert.is(finisher.code, 0, finisher.stderr.slice(-2000));
-    assert.is(await committedTotal(group), EVENTS);
+    assert.is(await committedTotal(TOPIC, group), EVENTS);
   } finally {
     first.child.kill('SIGKILL');
   }
